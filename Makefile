@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Both create .venv if missing.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+
+.PHONY: demo test lint install clean-demo
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+DEMO := outputs/demo
+
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(BIN)/python -m flows template --out $(DEMO)/律师事务所党建工作情况半年报表.xlsx
+	$(BIN)/python -m flows sample --period 2024H1 --firms 300 --seed 7 --messy --out $(DEMO)/inbox
+	$(BIN)/python -m flows intake --inbox $(DEMO)/inbox --db $(DEMO)/returns.sqlite --config demo.toml
+	@echo "回执 receipts: $(DEMO)/回执/"
+
+test: $(STAMP)
+	$(BIN)/ruff check rtr flows tests
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check rtr flows tests
+	$(BIN)/ruff format --check rtr flows tests

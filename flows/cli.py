@@ -1,0 +1,157 @@
+"""`python -m flows COMMAND`: the commands of interface.md.
+
+Exit status: 0 when the command did its job (rejected returns are normal results), 2 for bad
+arguments or configuration, 1 when the run itself failed. No traceback for an expected failure
+(set RTR_DEBUG=1 to see one for an unexpected failure).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from flows.files import write_atomic
+from flows.intake import RosterError, load_roster, run_intake
+from flows.settings import Setup, load_setup
+from rtr.config import ConfigError, sqlite_url
+from rtr.periods import Period, latest_ended, parse_period
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="returns-to-reports：律师事务所党建工作情况半年报表的收集、审核与汇总。",
+)
+
+ConfigOpt = Annotated[Path, typer.Option("--config", help="配置文件 config file", show_default=True)]
+
+
+class Failure(Exception):
+    """The run failed in a way we can explain (exit 1)."""
+
+
+def _fail(message: str, code: int) -> None:
+    typer.secho(message, err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def _guarded(body: Callable[[], None]) -> None:
+    try:
+        body()
+    except (ConfigError, RosterError) as exc:
+        _fail(f"配置错误：{exc}", 2)
+    except Failure as exc:
+        _fail(f"运行失败：{exc}", 1)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail("已中断。", 130)
+    except Exception as exc:  # noqa: BLE001 - the user sees a message, not a traceback
+        if os.environ.get("RTR_DEBUG"):
+            raise
+        _fail(f"运行失败（{type(exc).__name__}）：{exc}。设置 RTR_DEBUG=1 可查看详细信息。", 1)
+
+
+def _period(text: str) -> Period:
+    period = parse_period(text)
+    if period is None:
+        raise typer.BadParameter(f"无法识别的报告期 {text!r}：请写成 2024H1 或 2024年上半年")
+    return period
+
+
+@app.command(epilog="示例 example:  python -m flows template --out outputs/律党1表.xlsx")
+def template(
+    out: Annotated[Path | None, typer.Option(help="输出文件（默认 outputs/律师事务所党建工作情况半年报表.xlsx）")] = None,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """生成空白报表（律党1表 .xlsx）：表头、指标表、下拉列表、数值校验、填报说明。"""
+
+    def body() -> None:
+        from rtr.formgen import build_form, form_notes, workbook_bytes
+
+        setup = load_setup(config)
+        latest = latest_ended(date.today())
+        periods = [latest]
+        for _ in range(3):
+            periods.append(periods[-1].previous())
+        choices = tuple(p.label for p in [Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1), *periods])
+        wb, _ = build_form(setup.schema, setup.config.cities, choices, notes=form_notes(setup.schema_text))
+        target = out or setup.config.outputs / f"{setup.schema.title}.xlsx"
+        write_atomic(target, workbook_bytes(wb))
+        typer.echo(f"空白报表已生成：{target}")
+
+    _guarded(body)
+
+
+@app.command(epilog="示例 example:  python -m flows sample --period 2024H1 --firms 300 --seed 7 --messy --out inputs")
+def sample(
+    period: Annotated[str, typer.Option(help="报告期，如 2024H1")],
+    firms: Annotated[int, typer.Option(min=0, help="律所数")],
+    out: Annotated[Path, typer.Option(help="输出文件夹（每个地市一个子文件夹）")],
+    seed: Annotated[int, typer.Option(help="随机种子：同一种子生成相同的数据")] = 1,
+    messy: Annotated[bool, typer.Option("--messy", help="混入真实报表的各种写法和违反审核规则的报表")] = False,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """生成模拟的律所报表，用于演示、测试和性能测试。"""
+    p = _period(period)
+
+    def body() -> None:
+        from rtr.sample import make_sample
+
+        setup = load_setup(config)
+        result = make_sample(setup.schema, setup.config.cities, p, firms, seed=seed, messy=messy)
+        for f in result.files:
+            write_atomic(out / f.path, f.data)
+        breaks = sum(1 for f in result.firms if f.breaks)
+        typer.echo(f"已生成 {len(result.files)} 个文件（{firms} 家律所，其中 {breaks} 份有意违反审核规则）：{out}")
+
+    _guarded(body)
+
+
+@app.command(epilog="示例 example:  python -m flows intake --inbox inputs --db data/returns.sqlite")
+def intake(
+    inbox: Annotated[Path | None, typer.Option(help="收件文件夹（默认取配置）")] = None,
+    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
+    roster: Annotated[Path | None, typer.Option(help="律所名录 .xlsx（默认取配置）")] = None,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """读取收件文件夹中的新文件：审核、入库，并为每个文件生成回执。可重复运行，也可同时运行。"""
+
+    def body() -> None:
+        from rtr.store import Store
+
+        setup = load_setup(config)
+        cfg = setup.config
+        folder = inbox or cfg.inbox
+        if not folder.is_dir():
+            raise ConfigError(f"收件文件夹不存在：{folder}")
+        firms = load_roster(roster or cfg.roster, setup)
+        store = Store(sqlite_url(db) if db else cfg.store_url)
+        try:
+            result = _with_progress(setup, folder, store, firms)
+        finally:
+            store.close()
+        typer.echo(result.line())
+
+    _guarded(body)
+
+
+def _with_progress(setup: Setup, folder: Path, store, firms):
+    kwargs = dict(inbox=folder, store=store, receipts_dir=setup.config.receipts, archive_dir=setup.config.archive,
+                  roster=firms, today=date.today())  # fmt: skip
+    if not sys.stdout.isatty():
+        return run_intake(setup, **kwargs)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("读取报表", total=None)
+        return run_intake(setup, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
+
+
+def main() -> None:
+    app(prog_name="python -m flows")

@@ -1,0 +1,69 @@
+"""File I/O of the shell: atomic writes, the inbox listing, the archive of originals."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Readers see the old file or the whole new one, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    rel: str  # POSIX path relative to the inbox
+    path: Path
+    size: int
+    mtime: float
+
+
+def list_inbox(inbox: Path) -> list[InboxFile]:
+    """Every regular file below the inbox, sorted; symlinks are not followed (nothing outside is read)."""
+    found = []
+    for root, dirs, names in os.walk(inbox, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(root) / name
+            try:
+                st = path.lstat()
+            except OSError:
+                continue  # vanished while listing
+            if not path.is_symlink() and path.is_file():
+                found.append(InboxFile(path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime))
+    return found
+
+
+def restat(f: InboxFile) -> InboxFile | None:
+    try:
+        st = f.path.lstat()
+    except OSError:
+        return None
+    return InboxFile(f.rel, f.path, st.st_size, st.st_mtime)
+
+
+def archive_original(archive: Path, digest: str, suffix: str, data: bytes) -> str:
+    """Keeps every file's bytes once, by content hash; returns the path relative to the archive."""
+    rel = f"{digest[:2]}/{digest}{suffix.lower()}"
+    target = archive / rel
+    if not target.exists():
+        write_atomic(target, data)
+    return rel

@@ -1,0 +1,197 @@
+"""Finding returns in a workbook's sheets: the form layout and the roster layout (return-form.md)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rtr.schema import HEADER, INDICATOR, Field, FormSchema
+from rtr.textnorm import cell_text, match_key
+from rtr.values import is_blank
+from rtr.workbook import Sheet, cell_ref
+
+FORM = "form"
+ROSTER = "roster"
+_BRACKETED = re.compile(r"[（(\[【][^（()）\]】]*[)）\]】]$")
+_TOTAL_ROWS = frozenset({"合计", "小计", "总计", "汇总"})
+_UNIT_TOKENS = frozenset({"人", "件", "次", "人次", "个", "家", "场", "万元", "—", "-", "/"})
+
+
+@dataclass(frozen=True)
+class RawCell:
+    cell: str | None
+    raw: object
+    remark: str | None = None
+    uncached_formula: bool = False
+
+
+@dataclass(frozen=True)
+class RawReturn:
+    """One return as found: each field's cell and raw content, before any reading of values."""
+
+    file: str
+    sheet: str
+    layout: str
+    row: int | None  # the roster row (1-based), None for the form layout
+    cells: dict[str, RawCell] = field(default_factory=dict)
+
+
+def _keys(text: str) -> tuple[str, ...]:
+    key = match_key(text)
+    stripped = _BRACKETED.sub("", key)
+    return (key, stripped) if stripped and stripped != key else (key,)
+
+
+def _lookup(text: str, table: dict[str, object]) -> object | None:
+    for key in _keys(text):
+        if key in table:
+            return table[key]
+    return None
+
+
+def _field_by_label(text: str, schema: FormSchema, part: str | None) -> Field | None:
+    f = _lookup(text, schema.by_label)
+    if f is None:
+        code = unicodedata.normalize("NFKC", text).strip().upper()
+        f = schema.by_code.get(code)
+    if f is not None and (part is None or f.part == part):
+        return f
+    return None
+
+
+def _code_of(raw: object, schema: FormSchema) -> Field | None:
+    text = unicodedata.normalize("NFKC", cell_text(raw)).strip().upper()
+    return schema.by_code.get(text) if text else None
+
+
+def _texts(rows: list[list[object]]):
+    for r, row in enumerate(rows):
+        for c, raw in enumerate(row):
+            if isinstance(raw, str) and raw.strip():
+                yield r, c, raw
+
+
+def _table_header(rows: list[list[object]], schema: FormSchema) -> tuple[int, dict[str, int]] | None:
+    """The indicator table's heading row and its columns (name, code, unit, value, remark)."""
+    for r, row in enumerate(rows):
+        columns: dict[str, int] = {}
+        for c, raw in enumerate(row):
+            if isinstance(raw, str) and raw.strip():
+                name = _lookup(raw, schema.table_column_by_label)
+                if name is not None and name not in columns:
+                    columns[str(name)] = c
+        if "value" in columns and ("code" in columns or "name" in columns):
+            return r, columns
+    return None
+
+
+def _uncached(sheet: Sheet, ref: str) -> bool:
+    return ref in sheet.uncached
+
+
+def _form_return(file: str, sheet: Sheet, schema: FormSchema, header_row: int, columns: dict[str, int]) -> RawReturn:
+    rows = sheet.rows
+    cells: dict[str, RawCell] = {}
+    # Header block: a label cell, its value in the next non-empty cell to the right.
+    for r, c, raw in _texts(rows[:header_row]):
+        _header_cell(sheet, schema, r, c, raw, cells)
+    for r, c, raw in _texts(rows[header_row:]):
+        # a header block may also sit beside the table, to the right of its columns
+        if c > max(columns.values()):
+            _header_cell(sheet, schema, r + header_row, c, raw, cells)
+    width = max(columns.values())
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        if len(row) <= width:
+            row = row + [""] * (width + 1 - len(row))
+        f = _code_of(row[columns["code"]], schema) if "code" in columns else None
+        if (f is None or f.part != INDICATOR) and "name" in columns:
+            name = row[columns["name"]]
+            f = _field_by_label(name, schema, INDICATOR) if isinstance(name, str) and name.strip() else None
+        if f is None or f.part != INDICATOR or f.key in cells:
+            continue
+        ref = cell_ref(r, columns["value"])
+        remark = cell_text(row[columns["remark"]]) if "remark" in columns else ""
+        cells[f.key] = RawCell(ref, row[columns["value"]], remark or None, _uncached(sheet, ref))
+    return RawReturn(file, sheet.name, FORM, None, cells)
+
+
+def _header_cell(sheet: Sheet, schema: FormSchema, r: int, c: int, raw: str, cells: dict[str, RawCell]) -> None:
+    f = _field_by_label(raw, schema, HEADER)
+    row = sheet.rows[r]
+    if f is None:
+        # `填报单位：某某律师事务所` in a single cell
+        m = re.match(r"^\s*([^:：]{2,20})[:：]\s*(.+)$", raw)
+        if m:
+            f = _field_by_label(m[1], schema, HEADER)
+            if f is not None and f.key not in cells:
+                cells[f.key] = RawCell(cell_ref(r, c), m[2].strip())
+        return
+    if f.key in cells and not is_blank(cells[f.key].raw):
+        return
+    for c2 in range(c + 1, len(row)):
+        value = row[c2]
+        ref = cell_ref(r, c2)
+        if is_blank(value) and not _uncached(sheet, ref):
+            continue
+        if isinstance(value, str) and _field_by_label(value, schema, HEADER) is not None:
+            break  # the next label: this one's value is blank
+        cells[f.key] = RawCell(ref, value, None, _uncached(sheet, ref))
+        return
+    cells.setdefault(f.key, RawCell(cell_ref(r, c + 1), None))
+
+
+def _roster_header(rows: list[list[object]], schema: FormSchema) -> tuple[int, dict[int, Field]] | None:
+    for r, row in enumerate(rows[:50]):
+        found: dict[int, Field] = {}
+        for c, raw in enumerate(row):
+            if is_blank(raw):
+                continue
+            f = _field_by_label(cell_text(raw), schema, None)
+            if f is not None and f not in found.values():
+                found[c] = f
+        keys = {f.key for f in found.values()}
+        if len(found) >= 3 and keys & {"uscc", "firm_name"}:
+            return r, found
+    return None
+
+
+def _skip_roster_row(values: list[object], by_col: dict[int, Field]) -> bool:
+    filled = [cell_text(values[c]) for c in by_col if c < len(values) and not is_blank(values[c])]
+    if not filled:
+        return True
+    names = [cell_text(values[c]) for c, f in by_col.items() if f.key == "firm_name" and c < len(values)]
+    if names and match_key(names[0]) in _TOTAL_ROWS:
+        return True
+    return all(match_key(v) in _UNIT_TOKENS for v in filled)
+
+
+def _roster_returns(file: str, sheet: Sheet, header_row: int, by_col: dict[int, Field]) -> list[RawReturn]:
+    found = []
+    for r in range(header_row + 1, len(sheet.rows)):
+        values = sheet.rows[r]
+        if _skip_roster_row(values, by_col):
+            continue
+        cells = {}
+        for c, f in by_col.items():
+            ref = cell_ref(r, c)
+            raw = values[c] if c < len(values) else None
+            cells[f.key] = RawCell(ref, raw, None, _uncached(sheet, ref))
+        found.append(RawReturn(file, sheet.name, ROSTER, r + 1, cells))
+    return found
+
+
+def find_returns(file: str, sheets: list[Sheet], schema: FormSchema) -> list[RawReturn]:
+    """Every return in the visible sheets; [] when no sheet holds one."""
+    found: list[RawReturn] = []
+    for sheet in sheets:
+        table = _table_header(sheet.rows, schema)
+        if table is not None:
+            header_row, columns = table
+            found.append(_form_return(file, sheet, schema, header_row, columns))
+            continue
+        roster = _roster_header(sheet.rows, schema)
+        if roster is not None:
+            found.extend(_roster_returns(file, sheet, *roster))
+    return found

@@ -1,0 +1,188 @@
+"""The receipt (回执) for one input file: each return in it, its status, every finding. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from rtr.findings import SEVERITY_LABELS, Finding
+from rtr.formgen import workbook_bytes
+from rtr.periods import parse_period
+from rtr.xlsxcells import put_value
+
+STATUS_LABELS = {"accepted": "已采用", "rejected": "退回修改", "superseded": "已被替代（不计入）"}
+OUTCOME_LABELS = {"processed": "已读取", "unreadable": "无法读取", "duplicate": "重复发送", "ignored": "已忽略"}
+_STATUS_FILL = {"accepted": "E2EFDA", "rejected": "FCE4D6", "superseded": "EDEDED"}
+_THIN = Side(style="thin", color="A6A6A6")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@dataclass(frozen=True)
+class ReceiptReturn:
+    firm_name: str | None
+    uscc: str | None
+    period: str | None
+    sheet: str
+    row: int | None
+    status: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReceiptData:
+    file: str
+    received_at: str
+    sha256: str
+    outcome: str
+    message: str | None
+    returns: list[ReceiptReturn]
+    file_findings: list[Finding] = field(default_factory=list)
+
+
+def _put(ws, row: int, col: int, value: object, *, bold: bool = False, fill: str | None = None, wrap: bool = False):
+    cell = ws.cell(row, col)
+    put_value(cell, value)
+    cell.font = Font(name="宋体", size=10.5, bold=bold)
+    cell.alignment = Alignment(vertical="top", wrap_text=wrap)
+    cell.border = _BORDER
+    if fill:
+        cell.fill = PatternFill("solid", fgColor=fill)
+    return cell
+
+
+def conclusion(data: ReceiptData) -> str:
+    if data.outcome == "unreadable":
+        return "文件无法读取，未计入统计。请按下方说明处理后重新发送。"
+    if data.outcome == "duplicate":
+        return data.message or "与已收到的文件内容完全相同，未重复计入。"
+    n = {s: sum(r.status == s for r in data.returns) for s in STATUS_LABELS}
+    text = f"共读取报表{len(data.returns)}份：已采用{n['accepted']}份，退回修改{n['rejected']}份"
+    if n["superseded"]:
+        text += f"，已被替代{n['superseded']}份"
+    text += "。"
+    if n["rejected"]:
+        text += "退回的报表须按问题清单修改后重新报送；"
+    if any(f.severity == "warning" for r in data.returns for f in r.findings):
+        text += "核实性问题请核对，如属实请在报表“备注”列说明。"
+    return text
+
+
+def build_receipt(data: ReceiptData, title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "回执"
+    ws.merge_cells("A1:I1")
+    ws["A1"] = f"{title}回执"
+    ws["A1"].font = Font(name="黑体", size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    info = (
+        ("文件", data.file),
+        ("收到时间", data.received_at),
+        ("文件校验码", data.sha256[:16]),
+        ("处理结果", OUTCOME_LABELS.get(data.outcome, data.outcome)),
+        ("结论", conclusion(data)),
+    )
+    row = 3
+    for label, value in info:
+        ws.cell(row, 1, label).font = Font(name="宋体", size=10.5, bold=True)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=9)
+        cell = ws.cell(row, 2)
+        put_value(cell, value)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+    row += 1
+
+    if data.returns:
+        ws.cell(row, 1, "一、报表审核结果").font = Font(name="黑体", size=12)
+        row += 1
+        heads = ("序号", "律所名称", "统一社会信用代码", "报告期", "工作表", "行号", "审核结果", "强制性问题", "核实性问题")
+        for col, head in enumerate(heads, 1):
+            _put(ws, row, col, head, bold=True, fill="D9E1F2")
+        for i, r in enumerate(data.returns, 1):
+            row += 1
+            period = parse_period(r.period) if r.period else None
+            values = (
+                i, r.firm_name or "（未填写）", r.uscc or "", period.label if period else "（无法识别）", r.sheet,
+                r.row or "", STATUS_LABELS.get(r.status, r.status),
+                sum(f.severity == "error" for f in r.findings), sum(f.severity == "warning" for f in r.findings),
+            )  # fmt: skip
+            for col, value in enumerate(values, 1):
+                _put(ws, row, col, value, fill=_STATUS_FILL.get(r.status) if col == 7 else None)
+        row += 2
+
+    problems = [(None, f) for f in data.file_findings] + [(r, f) for r in data.returns for f in r.findings]
+    ws.cell(row, 1, "二、问题清单" if data.returns else "问题说明").font = Font(name="黑体", size=12)
+    row += 1
+    heads = ("序号", "律所名称", "规则", "类别", "工作表", "单元格", "项目", "填报值", "问题说明及修改要求", "律所备注")
+    for col, head in enumerate(heads, 1):
+        _put(ws, row, col, head, bold=True, fill="D9E1F2")
+    if not problems:
+        row += 1
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=10)
+        ws.cell(row, 1, "未发现问题。")
+    for i, (r, f) in enumerate(problems, 1):
+        row += 1
+        values = (
+            i, (r.firm_name if r else "") or "", f.rule, SEVERITY_LABELS.get(f.severity, f.severity), f.sheet or "",
+            f.cell or "", f.label or "", f.value or "", f.message, f.remark or "",
+        )  # fmt: skip
+        for col, value in enumerate(values, 1):
+            _put(ws, row, col, value, wrap=col in (2, 8, 9, 10))
+    for col, width in enumerate((6, 28, 8, 12, 16, 8, 22, 16, 60, 24), 1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    return workbook_bytes(wb)
+
+
+def receipt_name(rel_path: str) -> str:
+    """Where a file's receipt goes, relative to the receipts folder: `广州市/某所.xlsx` →
+    `广州市/某所_回执.xlsx`. Components are made safe; nothing can climb out of the folder."""
+    parts = [safe_component(p) for p in rel_path.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    name = parts[-1] if parts else "未命名"
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    label = stem if suffix.lower() == "xlsx" else f"{stem}_{suffix}" if suffix else stem
+    return "/".join([*parts[:-1], f"{label}_回执.xlsx"])
+
+
+def safe_component(name: str) -> str:
+    cleaned = "".join("_" if ch in '<>:"|?*\\/' or ord(ch) < 32 or ord(ch) == 127 else ch for ch in name).strip(" .")
+    return cleaned[:120] or "_"
+
+
+def receipt_from_rows(
+    file_row: dict, return_rows: list[dict], finding_rows: list[dict], replacements: dict[int, dict]
+) -> ReceiptData:
+    """Store rows → receipt data; a superseded return gets an S01 finding naming what replaced it."""
+
+    def finding(row: dict) -> Finding:
+        return Finding(**{k: row[k] for k in ("rule", "severity", "message", "sheet", "cell", "field", "label", "value", "remark")},
+                       file=file_row["path"])  # fmt: skip
+
+    by_return: dict[int, list[Finding]] = {}
+    file_findings = []
+    for row in finding_rows:
+        if row["return_id"] is None:
+            file_findings.append(finding(row))
+        else:
+            by_return.setdefault(row["return_id"], []).append(finding(row))
+    items = []
+    for r in return_rows:
+        found = list(by_return.get(r["id"], []))
+        if r["status"] == "superseded":
+            other = replacements.get(r["id"])
+            where_ = f"（文件：{other['path']}，工作表「{other['sheet']}」）" if other else ""
+            found.insert(0, Finding(rule="S01", severity="superseded", file=file_row["path"], sheet=r["sheet"],
+                                    message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计"))  # fmt: skip
+        items.append(ReceiptReturn(r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found))
+    return ReceiptData(
+        file=file_row["path"], received_at=file_row["seen_at"], sha256=file_row["sha256"],
+        outcome=file_row["outcome"], message=file_row["message"], returns=items, file_findings=file_findings,
+    )  # fmt: skip

@@ -1,0 +1,293 @@
+"""The store: a ledger of every file, every return with its status, findings and accepted values.
+
+SQLAlchemy Core, so the same code runs on SQLite (default, one machine) and PostgreSQL.
+This is the one module of the package that does I/O; it holds no validation logic.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine, make_url
+
+from rtr.findings import Finding
+from rtr.records import NewReturn
+from rtr.supersede import Candidate, order_key, resolve
+
+metadata = MetaData()
+
+files = Table(
+    "files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("path", String(1024), nullable=False),  # relative to the inbox
+    Column("size", BigInteger, nullable=False),
+    Column("mtime", Float, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("seen_at", String(32), nullable=False),
+    Column("outcome", String(16), nullable=False),  # processed | unreadable | duplicate | ignored
+    Column("message", Text),
+    Column("duplicate_of", Integer, ForeignKey("files.id")),
+    Column("archived_as", String(256)),
+    Column("n_returns", Integer, nullable=False, default=0),
+    UniqueConstraint("path", "sha256", name="uq_files_path_sha"),
+)
+Index("ix_files_sha", files.c.sha256)
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("sheet", String(256), nullable=False),
+    Column("row", Integer),
+    Column("layout", String(16), nullable=False),
+    Column("uscc", String(64)),
+    Column("firm_name", Text),
+    Column("city", String(64)),
+    Column("district", Text),
+    Column("period", String(8)),
+    Column("passed", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("filled_date", String(10)),
+    Column("file_mtime", Float, nullable=False),
+    Column("path", String(1024), nullable=False),
+    Column("values_json", Text, nullable=False),
+)
+Index("ix_returns_key", returns.c.uscc, returns.c.period)
+Index("ix_returns_period_status", returns.c.period, returns.c.status)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_id", Integer, ForeignKey("files.id"), nullable=False),
+    Column("return_id", Integer, ForeignKey("returns.id")),
+    Column("rule", String(8), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("field", String(64)),
+    Column("label", Text),
+    Column("sheet", Text),
+    Column("cell", String(16)),
+    Column("value", Text),
+    Column("message", Text, nullable=False),
+    Column("remark", Text),
+)
+Index("ix_findings_return", findings.c.return_id)
+Index("ix_findings_file", findings.c.file_id)
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    id: int
+    path: str
+    size: int
+    mtime: float
+    sha256: str
+    seen_at: str
+    outcome: str
+    message: str | None
+    duplicate_of: int | None
+    archived_as: str | None
+    n_returns: int
+
+
+class Store:
+    def __init__(self, url: str):
+        self.url = url
+        parsed = make_url(url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.sqlite_path = Path(parsed.database) if self.is_sqlite and parsed.database else None
+        if self.sqlite_path is not None:
+            self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.sqlite_path.exists():
+                os.close(os.open(self.sqlite_path, os.O_CREAT | os.O_WRONLY, 0o600))  # owner only
+        self.engine: Engine = create_engine(url, future=True)
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def intake_lock(self) -> Iterator[None]:
+        """One intake at a time per store; a second one waits, then finds nothing new to do."""
+        if self.sqlite_path is not None:
+            with open(str(self.sqlite_path) + ".lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+        else:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(424242)"))
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(424242)"))
+                    conn.commit()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # ledger -----------------------------------------------------------------------------------
+    def ledger_stats(self) -> set[tuple[str, int, float]]:
+        """(path, size, mtime) of every file seen: a file matching one is not read again."""
+        with self.engine.connect() as conn:
+            return {(r.path, r.size, r.mtime) for r in conn.execute(select(files.c.path, files.c.size, files.c.mtime))}
+
+    def file_by_hash(self, conn: Connection, sha256: str) -> FileRow | None:
+        row = conn.execute(select(files).where(files.c.sha256 == sha256).order_by(files.c.id).limit(1)).first()
+        return FileRow(**row._mapping) if row else None
+
+    def file(self, conn: Connection, file_id: int) -> FileRow:
+        return FileRow(**conn.execute(select(files).where(files.c.id == file_id)).one()._mapping)
+
+    def touch_file(self, conn: Connection, file_id: int, size: int, mtime: float) -> None:
+        conn.execute(update(files).where(files.c.id == file_id).values(size=size, mtime=mtime))
+
+    def add_file(self, conn: Connection, *, path: str, size: int, mtime: float, sha256: str, outcome: str,
+                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None) -> int:  # fmt: skip
+        result = conn.execute(
+            files.insert().values(
+                path=path, size=size, mtime=mtime, sha256=sha256, seen_at=now_iso(), outcome=outcome,
+                message=message, duplicate_of=duplicate_of, archived_as=archived_as, n_returns=0,
+            )  # fmt: skip
+        )
+        return int(result.inserted_primary_key[0])
+
+    def add_file_finding(self, conn: Connection, file_id: int, finding: Finding) -> None:
+        conn.execute(findings.insert().values(file_id=file_id, return_id=None, **_finding_columns(finding)))
+
+    # returns ----------------------------------------------------------------------------------
+    def accepted_values(self, conn: Connection, uscc: str, period: str) -> dict | None:
+        row = conn.execute(
+            select(returns.c.values_json).where(
+                returns.c.uscc == uscc, returns.c.period == period, returns.c.status == "accepted"
+            )
+        ).first()
+        return json.loads(row.values_json) if row else None
+
+    def add_returns(self, conn: Connection, file_id: int, path: str, mtime: float, new: list[NewReturn]) -> set[int]:
+        """Stores the returns of one file and re-resolves who counts; returns the ids of the files
+        (this one included) whose returns changed status, so their receipts can be rewritten."""
+        keys = set()
+        for r in new:
+            result = conn.execute(
+                returns.insert().values(
+                    file_id=file_id, sheet=r.sheet, row=r.row, layout=r.layout, uscc=r.uscc, firm_name=r.firm_name,
+                    city=r.city, district=r.district, period=r.period, passed=r.passed,
+                    status="accepted" if r.passed else "rejected", filled_date=r.filled_date, file_mtime=mtime,
+                    path=path, values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default),
+                )  # fmt: skip
+            )
+            return_id = int(result.inserted_primary_key[0])
+            if r.findings:
+                conn.execute(
+                    findings.insert(),
+                    [dict(file_id=file_id, return_id=return_id, **_finding_columns(f)) for f in r.findings],
+                )
+            if r.uscc and r.period:
+                keys.add((r.uscc, r.period))
+        conn.execute(update(files).where(files.c.id == file_id).values(n_returns=len(new)))
+        changed = {file_id}
+        for uscc, period in keys:
+            changed |= self._resolve_key(conn, uscc, period)
+        return changed
+
+    def _resolve_key(self, conn: Connection, uscc: str, period: str) -> set[int]:
+        rows = conn.execute(
+            select(returns.c.id, returns.c.file_id, returns.c.passed, returns.c.filled_date, returns.c.file_mtime,
+                   returns.c.path, returns.c.sheet, returns.c.row, returns.c.status)  # fmt: skip
+            .where(returns.c.uscc == uscc, returns.c.period == period)
+        ).all()
+        statuses = resolve(
+            [Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row) for r in rows]
+        )
+        changed = set()
+        for r in rows:
+            if statuses[r.id] != r.status:
+                conn.execute(update(returns).where(returns.c.id == r.id).values(status=statuses[r.id]))
+                changed.add(r.file_id)
+        return changed
+
+    def returns_of_file(self, conn: Connection, file_id: int) -> list[dict]:
+        rows = conn.execute(select(returns).where(returns.c.file_id == file_id).order_by(returns.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def findings_of_file(self, conn: Connection, file_id: int) -> list[dict]:
+        rows = conn.execute(select(findings).where(findings.c.file_id == file_id).order_by(findings.c.id)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def replacement(self, conn: Connection, uscc: str, period: str) -> dict | None:
+        """The return that counts for a key (or the latest one, when none passed)."""
+        rows = conn.execute(
+            select(returns).where(returns.c.uscc == uscc, returns.c.period == period).order_by(returns.c.id)
+        ).all()
+        accepted = [r for r in rows if r.status == "accepted"]
+        pick = accepted[0] if accepted else max(
+            rows, key=lambda r: order_key(Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row)),
+            default=None,
+        )
+        return dict(pick._mapping) if pick is not None else None
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            by_outcome = dict(conn.execute(text("SELECT outcome, COUNT(*) FROM files GROUP BY outcome")).all())
+            by_status = dict(conn.execute(text("SELECT status, COUNT(*) FROM returns GROUP BY status")).all())
+        return {**{f"files_{k}": v for k, v in by_outcome.items()}, **{f"returns_{k}": v for k, v in by_status.items()}}
+
+
+def _finding_columns(f: Finding) -> dict:
+    return dict(rule=f.rule, severity=f.severity, field=f.field, label=f.label, sheet=f.sheet, cell=f.cell,
+                value=f.value, message=f.message, remark=f.remark)  # fmt: skip
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import Workbook
+
+from rtr.config import GUANGDONG
+from rtr.formgen import build_form, workbook_bytes
+from rtr.layouts import find_returns
+from rtr.rules import RuleContext, check_return
+from rtr.schema import FormSchema, default_schema_text, parse_schema
+from rtr.uscc import check_char
+from rtr.values import city_index
+from rtr.workbook import Limits, load_workbook
+
+TODAY = date(2026, 1, 15)
+
+
+def valid_uscc(body: str = "31440000MD0123456") -> str:
+    return body + check_char(body)
+
+
+def clean_values() -> dict[str, object]:
+    """A return that breaks no rule: a firm with its own branch."""
+    return {
+        "firm_name": "广东信达&合诚律师事务所",
+        "uscc": valid_uscc(),
+        "period": "2024年上半年",
+        "city": "广州市",
+        "district": "天河区",
+        "org_form": "普通合伙",
+        "contact_name": "王伟",
+        "contact_phone": "13800138000",
+        "filled_date": date(2024, 7, 5),
+        "lawyers": 30,
+        "partners": 8,
+        "director_is_member": True,
+        "members": 12,
+        "full_members": 11,
+        "probationary": 1,
+        "member_partners": 4,
+        "members_elsewhere": 1,
+        "new_members": 1,
+        "activists": 2,
+        "applicants": 3,
+        "org_type": "单独党支部",
+        "joint_branch": None,
+        "secretary_is_director": True,
+        "secretary_in_management": True,
+        "charter": True,
+        "funds_in_budget": False,
+        "instructor": False,
+        "venue": "标准",
+        "funds": 3.5,
+        "member_meetings": 2,
+        "committee_meetings": 6,
+        "group_meetings": 4,
+        "party_lectures": 2,
+        "theme_days": 6,
+        "training": 40,
+        "appraisal": True,
+        "legal_aid": 20,
+        "legal_aid_by_members": 9,
+        "pro_bono": 5,
+        "consultations": 120,
+        "village_advisers": 3,
+        "enterprise_checkups": 4,
+        "gov_advisers": 2,
+        "petitions": 6,
+        "lectures": 7,
+        "revenue": 1234.56,
+        "cases": 800,
+        "complaints": 1,
+        "sanctions": 0,
+        "highlights": "党建引领所建。",
+        "problems": None,
+        "plans": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def schema() -> FormSchema:
+    return parse_schema(default_schema_text())
+
+
+@pytest.fixture(scope="session")
+def ctx(schema) -> RuleContext:
+    return RuleContext(schema, city_index(GUANGDONG), TODAY)
+
+
+def as_cells(values: dict[str, object]) -> dict[str, object]:
+    return {k: ("是" if v is True else "否" if v is False else v) for k, v in values.items()}
+
+
+def form_bytes(schema: FormSchema, values: dict[str, object], remarks: dict[str, str] | None = None) -> bytes:
+    wb, _ = build_form(schema, GUANGDONG, (), values=as_cells(values), remarks=remarks)
+    return workbook_bytes(wb)
+
+
+def grid_bytes(rows: list[list[object]], *, title: str = "Sheet1", extra: dict[str, list[list[object]]] | None = None,
+               hidden: set[str] = frozenset()) -> bytes:  # fmt: skip
+    """A workbook whose first sheet holds `rows` as written (row 1 = rows[0])."""
+    wb = Workbook()
+    sheets = [(title, rows), *(extra or {}).items()]
+    for i, (name, grid) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet(name)
+        ws.title = name
+        for r, row in enumerate(grid, 1):
+            for c, value in enumerate(row, 1):
+                if value is not None:
+                    ws.cell(r, c, value)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def read_returns(schema: FormSchema, data: bytes, suffix: str = ".xlsx", name: str = "t.xlsx"):
+    loaded = load_workbook(data, suffix, Limits())
+    assert loaded.problem is None, loaded.problem
+    return find_returns(name, loaded.sheets, schema)
+
+
+def check(ctx: RuleContext, values: dict[str, object], remarks: dict[str, str] | None = None):
+    """Writes `values` into the published form, reads it back and checks it."""
+    (raw,) = read_returns(ctx.schema, form_bytes(ctx.schema, values, remarks))
+    return check_return(raw, ctx)
+
+
+def rules_of(checked) -> set[str]:
+    return {f.rule for f in checked.findings}

@@ -1,0 +1,191 @@
+"""Each rule of return-form.md firing, and not firing on the clean return."""
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from rtr.rules import Thresholds, check_return, history_findings
+from tests.conftest import check, clean_values, read_returns, form_bytes, rules_of, valid_uscc
+
+
+def with_(**changes):
+    v = clean_values()
+    v.update(changes)
+    return v
+
+
+def test_clean_return_has_no_findings(ctx):
+    checked = check(ctx, clean_values())
+    assert checked.findings == []
+    assert checked.accepted
+    assert checked.values["period"] == "2024H1"
+    assert checked.values["firm_name"] == "广东信达&合诚律师事务所"
+
+
+# rule → (changes that make it fire, the cell it should point at)
+FIRES = {
+    "E01": (dict(firm_name=None), "B3"),
+    "E02": (dict(lawyers="约30"), "D11"),
+    "E03": (dict(uscc="31440000MD012345"), "B4"),
+    "E04": (dict(period="2024年第三季度"), "E4"),
+    "E05": (dict(city="长沙市"), "B5"),
+    "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "D15"),
+    "E07": (dict(full_members=10), "D15"),
+    "E08": (dict(lawyers=6, partners=3, members=2, full_members=2, probationary=0, new_members=0, members_elsewhere=0, member_partners=2), "D24"),
+    "E09": (dict(member_partners=9), "D18"),
+    "E10": (dict(legal_aid_by_members=21), "D43"),
+    "E11": (dict(members_elsewhere=13), "D19"),
+    "E12": (dict(partners=31), "D12"),
+    "E13": (dict(org_type="联合党支部", joint_branch="第一联合党支部", members=0, full_members=0, probationary=0,
+                 new_members=0, members_elsewhere=0, member_partners=0, director_is_member=False, secretary_is_director=False), "D24"),  # fmt: skip
+    "E14": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
+                 member_partners=0, director_is_member=False, secretary_is_director=False, instructor=True), "D27"),  # fmt: skip
+    "E15": (dict(director_is_member=False), "D26"),
+    "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D24"),
+    "W02": (dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True), "D24"),
+    "W03": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
+                 member_partners=0, secretary_is_director=False, secretary_in_management=False, instructor=False), "D30"),  # fmt: skip
+    "W04": (dict(org_type="联合党支部", members=2, full_members=2, probationary=0, new_members=0, member_partners=2, members_elsewhere=0), "D25"),
+    "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "B4"),
+    "W06": (dict(new_members=2), "D20"),
+    "W07": (dict(theme_days=5), "D38"),
+    "W09": (dict(contact_phone="12345"), "B7"),
+    "W11": (dict(highlights="字" * 2001), "D57"),
+}
+# extra rules that legitimately come along with the main one
+ALONG = {"E14": {"W03"}, "W02": {"W01"}}
+
+
+@pytest.mark.parametrize("rule", sorted(FIRES))
+def test_rule_fires(ctx, rule):
+    changes, cell = FIRES[rule]
+    checked = check(ctx, with_(**changes))
+    assert rule in rules_of(checked), [f.message for f in checked.findings]
+    assert rules_of(checked) - {rule} <= ALONG.get(rule, set()), [f.message for f in checked.findings]
+    finding = next(f for f in checked.findings if f.rule == rule)
+    assert finding.cell == cell
+    assert finding.sheet == "党建工作情况表"
+    assert finding.file == "t.xlsx"
+    assert cell in finding.message and "「党建工作情况表」" in finding.message
+    assert finding.severity == ("error" if rule.startswith("E") else "warning")
+    assert checked.accepted is rule.startswith("W")
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        # boundaries where the rule must not fire
+        (dict(members=30, full_members=29, probationary=1), "E06"),
+        (dict(full_members=None, probationary=None), "E07"),  # neither filled
+        (dict(lawyers=6, partners=3, members=3, full_members=3, probationary=0, new_members=0, members_elsewhere=0, member_partners=3), "E08"),
+        (dict(member_partners=8, partners=8), "E09"),
+        (dict(legal_aid_by_members=20), "E10"),
+        (dict(members_elsewhere=12), "E11"),
+        (dict(partners=30), "E12"),
+        (dict(director_is_member=None), "E15"),  # unknown is not "no"
+        (dict(theme_days=6, party_lectures=2, member_meetings=2), "W07"),
+        (dict(contact_phone="020-12345678"), "W09"),
+        (dict(contact_phone="+86 138 0013 8000"), "W09"),
+        (dict(contact_phone="(0755)1234567-8001"), "W09"),
+        (dict(highlights="字" * 2000), "W11"),
+        (dict(new_members=1, probationary=1), "W06"),
+    ],
+)
+def test_rule_does_not_fire(ctx, changes, rule):
+    assert rule not in rules_of(check(ctx, with_(**changes)))
+
+
+def test_e01_names_every_missing_required_field(ctx):
+    checked = check(ctx, with_(firm_name=None, uscc=None, period=None, city=None, lawyers=None, members=None, org_type=None))
+    missing = {f.field for f in checked.findings if f.rule == "E01"}
+    assert missing == {"firm_name", "uscc", "period", "city", "lawyers", "members", "org_type"}
+    # blank required counts are unknown, so no rule builds on them
+    assert rules_of(checked) == {"E01"}
+
+
+def test_e01_when_the_row_is_missing(ctx, schema):
+    from rtr.layouts import RawReturn
+
+    (raw,) = read_returns(schema, form_bytes(schema, clean_values()))
+    cells = dict(raw.cells)
+    del cells["members"]
+    checked = check_return(RawReturn(raw.file, raw.sheet, raw.layout, None, cells), ctx)
+    (finding,) = [f for f in checked.findings if f.rule == "E01"]
+    assert finding.field == "members" and finding.cell is None and "未找到" in finding.message
+
+
+def test_e02_lawyers_zero_and_message(ctx):
+    checked = check(ctx, with_(lawyers=0, members=0, full_members=0, probationary=0, partners=0, member_partners=0,
+                               new_members=0, members_elsewhere=0, org_type="未建立", secretary_is_director=False,
+                               secretary_in_management=False, instructor=True, director_is_member=False))  # fmt: skip
+    (f,) = [f for f in checked.findings if f.rule == "E02"]
+    assert f.field == "lawyers" and "不少于1" in f.message and f.value == "0"
+
+
+def test_e04_period_not_ended(ctx):
+    checked = check(replace(ctx, today=date(2024, 6, 30)), clean_values())
+    (f,) = checked.findings
+    assert f.rule == "E04" and "尚未结束" in f.message
+    assert check(replace(ctx, today=date(2024, 7, 1)), clean_values()).findings == []
+
+
+def test_e09_against_members(ctx):
+    checked = check(ctx, with_(partners=20, member_partners=13))
+    assert "E09" in rules_of(checked)
+
+
+def test_e11_new_members(ctx):
+    checked = check(ctx, with_(new_members=13))
+    assert any(f.rule == "E11" and f.field == "new_members" for f in checked.findings)
+
+
+def test_thresholds_come_from_config(ctx):
+    loose = replace(ctx, thresholds=Thresholds(min_theme_days=5, own_org_min_full_members=2))
+    assert "W07" not in rules_of(check(loose, with_(theme_days=5)))
+    assert "E08" not in rules_of(check(loose, with_(lawyers=6, partners=3, members=2, full_members=2, probationary=0, new_members=0,
+                                                    members_elsewhere=0, member_partners=2)))  # fmt: skip
+
+
+def test_warning_carries_the_firms_remark(ctx):
+    checked = check(ctx, with_(theme_days=5), remarks={"theme_days": "疫情期间线上开展"})
+    (f,) = checked.findings
+    assert f.rule == "W07" and f.remark == "疫情期间线上开展"
+
+
+def test_w07_lists_every_shortfall(ctx):
+    (f,) = check(ctx, with_(theme_days=5, party_lectures=1)).findings
+    assert "党课1次" in f.message and "主题党日活动5次" in f.message and f.cell == "D37"
+
+
+def test_w10_roster(ctx):
+    roster = frozenset({valid_uscc()})
+    assert "W10" not in rules_of(check(replace(ctx, roster=roster), clean_values()))
+    assert "W10" in rules_of(check(replace(ctx, roster=frozenset({"x"})), clean_values()))
+    assert "W10" not in rules_of(check(ctx, clean_values()))  # no roster configured
+
+
+def test_w08_history(ctx):
+    checked = check(ctx, clean_values())  # lawyers 30, members 12
+    t = ctx.thresholds
+    assert history_findings(checked, {"lawyers": 20, "members": 12}, "2023H2", t, ctx.schema) == []  # exactly 50%
+    found = history_findings(checked, {"lawyers": 20, "members": 7}, "2023H2", t, ctx.schema)
+    assert [(f.rule, f.field, f.cell) for f in found] == [("W08", "members", "D15")]
+    assert "2023H2" in found[0].message and "7人" in found[0].message
+    assert history_findings(checked, {"lawyers": 4, "members": 4}, "2023H2", t, ctx.schema) == []  # base < 5
+    assert history_findings(checked, None, "2023H2", t, ctx.schema) == []
+
+
+def test_uncached_formula_is_e02_with_advice(ctx, schema):
+    import io
+
+    from openpyxl import load_workbook as ox_load
+
+    wb = ox_load(io.BytesIO(form_bytes(schema, clean_values())))
+    wb["党建工作情况表"]["D15"] = "=D16+D17"  # openpyxl writes no cached value
+    buf = io.BytesIO()
+    wb.save(buf)
+    (raw,) = read_returns(schema, buf.getvalue())
+    checked = check_return(raw, ctx)
+    (f,) = [f for f in checked.findings if f.rule == "E02"]
+    assert f.cell == "D15" and "WPS" in f.message
