@@ -51,7 +51,7 @@ def _guarded(body: Callable[[], None]) -> None:
         raise
     except KeyboardInterrupt:
         _fail("已中断。", 130)
-    except Exception as exc:  # noqa: BLE001 - the user sees a message, not a traceback
+    except Exception as exc:
         if os.environ.get("RTR_DEBUG"):
             raise
         _fail(f"运行失败（{type(exc).__name__}）：{exc}。设置 RTR_DEBUG=1 可查看详细信息。", 1)
@@ -143,7 +143,7 @@ def intake(
 
 def _with_progress(setup: Setup, folder: Path, store, firms):
     kwargs = dict(inbox=folder, store=store, receipts_dir=setup.config.receipts, archive_dir=setup.config.archive,
-                  roster=firms, today=date.today())  # fmt: skip
+                  roster=firms, today=date.today())
     if not sys.stdout.isatty():
         return run_intake(setup, **kwargs)
     from rich.progress import Progress

@@ -11,7 +11,7 @@ from rtr.workbook import Limits
 GUANGDONG = (
     "广州市", "韶关市", "深圳市", "珠海市", "汕头市", "佛山市", "江门市", "湛江市", "茂名市", "肇庆市", "惠州市",
     "梅州市", "汕尾市", "河源市", "阳江市", "清远市", "东莞市", "中山市", "潮州市", "揭阳市", "云浮市",
-)  # fmt: skip
+)
 
 
 class ConfigError(ValueError):

@@ -8,8 +8,8 @@ from pathlib import PurePosixPath
 
 from rtr.findings import FILE, Finding
 from rtr.layouts import find_returns
-from rtr.rules import CheckedReturn, RuleContext, check_return
 from rtr.records import NewReturn
+from rtr.rules import CheckedReturn, RuleContext, check_return
 from rtr.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
 
 SPREADSHEET = "spreadsheet"

@@ -82,7 +82,7 @@ def _validation(f: Field, sources: dict[str, str]) -> DataValidation | None:
 
 
 def _message(dv: DataValidation, f: Field) -> None:
-    dv.error = {"count": "请填写不小于{}的整数".format(f.minimum or 0), "amount": "请填写不小于0的数字（万元）"}.get(
+    dv.error = {"count": f"请填写不小于{f.minimum or 0}的整数", "amount": "请填写不小于0的数字（万元）"}.get(
         f.kind, "请从下拉列表中选择"
     )
     if f.kind == "uscc":
@@ -196,7 +196,7 @@ def build_form(
 
 def _requirement(f: Field, schema: FormSchema) -> str:
     kind = {
-        "count": "整数，不小于{}".format(f.minimum or 0),
+        "count": f"整数，不小于{f.minimum or 0}",
         "amount": "数字（万元），最多两位小数",
         "yesno": f"下拉选择“{schema.yes_label}”或“{schema.no_label}”",
         "enum": "下拉选择：" + "、".join(f.options),

@@ -108,7 +108,7 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
                 i, r.firm_name or "（未填写）", r.uscc or "", period.label if period else "（无法识别）", r.sheet,
                 r.row or "", STATUS_LABELS.get(r.status, r.status),
                 sum(f.severity == "error" for f in r.findings), sum(f.severity == "warning" for f in r.findings),
-            )  # fmt: skip
+            )
             for col, value in enumerate(values, 1):
                 _put(ws, row, col, value, fill=_STATUS_FILL.get(r.status) if col == 7 else None)
         row += 2
@@ -128,7 +128,7 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
         values = (
             i, (r.firm_name if r else "") or "", f.rule, SEVERITY_LABELS.get(f.severity, f.severity), f.sheet or "",
             f.cell or "", f.label or "", f.value or "", f.message, f.remark or "",
-        )  # fmt: skip
+        )
         for col, value in enumerate(values, 1):
             _put(ws, row, col, value, wrap=col in (2, 8, 9, 10))
     for col, width in enumerate((6, 28, 8, 12, 16, 8, 22, 16, 60, 24), 1):
@@ -164,7 +164,7 @@ def receipt_from_rows(
 
     def finding(row: dict) -> Finding:
         return Finding(**{k: row[k] for k in ("rule", "severity", "message", "sheet", "cell", "field", "label", "value", "remark")},
-                       file=file_row["path"])  # fmt: skip
+                       file=file_row["path"])
 
     by_return: dict[int, list[Finding]] = {}
     file_findings = []
@@ -180,9 +180,9 @@ def receipt_from_rows(
             other = replacements.get(r["id"])
             where_ = f"（文件：{other['path']}，工作表「{other['sheet']}」）" if other else ""
             found.insert(0, Finding(rule="S01", severity="superseded", file=file_row["path"], sheet=r["sheet"],
-                                    message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计"))  # fmt: skip
+                                    message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计"))
         items.append(ReceiptReturn(r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found))
     return ReceiptData(
         file=file_row["path"], received_at=file_row["seen_at"], sha256=file_row["sha256"],
         outcome=file_row["outcome"], message=file_row["message"], returns=items, file_findings=file_findings,
-    )  # fmt: skip
+    )

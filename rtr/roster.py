@@ -26,13 +26,10 @@ def parse_roster(sheets: list[Sheet], schema: FormSchema, cities: dict[str, str]
         if raw.layout != ROSTER:
             continue
 
-        def text(key: str) -> str:
-            cell = raw.cells.get(key)
-            return cell_text(cell.raw) if cell else ""
-
-        uscc = unicodedata.normalize("NFKC", text("uscc")).replace(" ", "").upper()
+        text = {key: cell_text(cell.raw) for key, cell in raw.cells.items()}
+        uscc = unicodedata.normalize("NFKC", text.get("uscc", "")).replace(" ", "").upper()
         if not uscc:
             continue
-        city = text("city")
-        firms.setdefault(uscc, RosterFirm(uscc, text("firm_name"), cities.get(match_key(city), city), text("district")))
+        city = text.get("city", "")
+        firms.setdefault(uscc, RosterFirm(uscc, text.get("firm_name", ""), cities.get(match_key(city), city), text.get("district", "")))
     return list(firms.values())

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import xlwt
-from openpyxl import Workbook
 from opencc import OpenCC
+from openpyxl import Workbook
 
 from rtr.formgen import build_form, workbook_bytes
 from rtr.periods import Period
@@ -24,9 +24,9 @@ from rtr.xlsxcells import put_value
 
 _S2T = OpenCC("s2t")
 _SIZE_BANDS = ((0.65, 1, 10), (0.21, 11, 20), (0.10, 21, 50), (0.02, 51, 100), (0.01, 101, 400))
-_NAME_WORDS = "信达 合诚 德和 正平 明理 华商 金桥 大成 中伦 国信 广信 君道 法正 恒信 维德 天衡 汇衡 中联 卓信 诚公 启明 致远 立本 安诺 方圆 海润 南国 粤法 嘉德 瀚海 博众 弘正".split()
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁".split()
-_GIVEN = "伟芳娜敏静丽强磊洋艳勇军杰娟涛明超秀霞平刚华".split()
+_NAME_WORDS = ["信达", "合诚", "德和", "正平", "明理", "华商", "金桥", "大成", "中伦", "国信", "广信", "君道", "法正", "恒信", "维德", "天衡", "汇衡", "中联", "卓信", "诚公", "启明", "致远", "立本", "安诺", "方圆", "海润", "南国", "粤法", "嘉德", "瀚海", "博众", "弘正"]
+_SURNAMES = ["王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"]
+_GIVEN = ["伟芳娜敏静丽强磊洋艳勇军杰娟涛明超秀霞平刚华"]
 _HIGHLIGHTS = (
     "坚持党建引领所建，建立党支部书记与律所主任定期沟通机制，党员律师带头承办法律援助案件。",
     "开展“党员律师进社区”活动，组建党员法律服务队，为辖区群众提供公益法律咨询。",
@@ -43,7 +43,7 @@ _PROBLEMS = (
 _PLANS = ("持续规范组织生活，加强党员教育管理。", "推动党建与业务深度融合，扩大公益法律服务。", "")
 _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
 RULE_BREAKS = ("E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09", "E10", "E11", "E12", "E13", "E14",
-               "E15", "W01", "W02", "W03", "W04", "W05", "W06", "W07", "W09", "W11")  # fmt: skip
+               "E15", "W01", "W02", "W03", "W04", "W05", "W06", "W07", "W09", "W11")
 
 
 @dataclass
@@ -178,7 +178,7 @@ def break_rule(rule: str, v: dict[str, object], rng: random.Random, period: Peri
 
     def make_members(n: int, org: str) -> None:
         v.update(members=n, full_members=n, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=min(n, v["partners"]), lawyers=max(v["lawyers"], n), org_type=org)  # fmt: skip
+                 member_partners=min(n, v["partners"]), lawyers=max(v["lawyers"], n), org_type=org)
         v["legal_aid_by_members"] = min(v["legal_aid_by_members"], v["legal_aid"])
         if org == "未建立":
             v.update(secretary_is_director=False, secretary_in_management=False, instructor=True, joint_branch=None)
@@ -303,7 +303,7 @@ def messy_values(v: dict[str, object], schema: FormSchema, rng: random.Random, p
             f"{period.year}年{'1-6' if h == 1 else '7-12'}月", f"{period.year}年{'1月-6月' if h == 1 else '7月-12月'}",
             f"{period.year}年{'1—6' if h == 1 else '7—12'}月", _fullwidth(period.year) + f"Ｈ{h}",
             _S2T.convert(period.label),
-        ))  # fmt: skip
+        ))
     city = out.get("city")
     if isinstance(city, str) and rng.random() < 0.4:
         out["city"] = rng.choice((city.removesuffix("市"), _S2T.convert(city)))
@@ -339,7 +339,7 @@ def handmade_grid(v: dict[str, object], schema: FormSchema, rng: random.Random, 
         if rng.random() < 0.1:
             table.append([])
         cells = {"name": _label(f.label, rng, traditional), "code": f.code if with_codes else "", "unit": f.unit,
-                 "value": v.get(f.key), "remark": remarks.get(f.key, "")}  # fmt: skip
+                 "value": v.get(f.key), "remark": remarks.get(f.key, "")}
         table.append([cells[c] for c in columns])
     head = [[_label(f.label, rng, traditional), v.get(f.key)] for f in schema.header]
     if header_right:
@@ -467,7 +467,7 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
     for city, group in sorted(roster_group.items()):
         path = f"{city}/{city}联合党支部所属律所汇总表.xlsx"
         rows = [messy_values(f.values, schema, rng, period) for f in group]
-        for r, f in enumerate(group):
+        for f in group:
             f.path = path
         files.append(SampleFile(path, roster_xlsx(rows, schema, rng, f"{city}律师事务所党建工作情况汇总表（{period.label}）")))
     grouped = {id(f) for g in roster_group.values() for f in g}
@@ -486,7 +486,7 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         else:
             firm.path = stem + (".xlsm" if rng.random() < 0.05 else ".xlsx")
             data = grid_xlsx(handmade_grid(v, schema, rng, firm.remarks), schema.sheet_name,
-                             instructions_first=rng.random() < 0.3, hidden_copy=rng.random() < 0.2)  # fmt: skip
+                             instructions_first=rng.random() < 0.3, hidden_copy=rng.random() < 0.2)
         files.append(SampleFile(firm.path, data))
 
     # things that land in a real inbox besides returns

@@ -188,12 +188,12 @@ class Store:
         conn.execute(update(files).where(files.c.id == file_id).values(size=size, mtime=mtime))
 
     def add_file(self, conn: Connection, *, path: str, size: int, mtime: float, sha256: str, outcome: str,
-                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None) -> int:  # fmt: skip
+                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None) -> int:
         result = conn.execute(
             files.insert().values(
                 path=path, size=size, mtime=mtime, sha256=sha256, seen_at=now_iso(), outcome=outcome,
                 message=message, duplicate_of=duplicate_of, archived_as=archived_as, n_returns=0,
-            )  # fmt: skip
+            )
         )
         return int(result.inserted_primary_key[0])
 
@@ -220,7 +220,7 @@ class Store:
                     city=r.city, district=r.district, period=r.period, passed=r.passed,
                     status="accepted" if r.passed else "rejected", filled_date=r.filled_date, file_mtime=mtime,
                     path=path, values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default),
-                )  # fmt: skip
+                )
             )
             return_id = int(result.inserted_primary_key[0])
             if r.findings:
@@ -239,7 +239,7 @@ class Store:
     def _resolve_key(self, conn: Connection, uscc: str, period: str) -> set[int]:
         rows = conn.execute(
             select(returns.c.id, returns.c.file_id, returns.c.passed, returns.c.filled_date, returns.c.file_mtime,
-                   returns.c.path, returns.c.sheet, returns.c.row, returns.c.status)  # fmt: skip
+                   returns.c.path, returns.c.sheet, returns.c.row, returns.c.status)
             .where(returns.c.uscc == uscc, returns.c.period == period)
         ).all()
         statuses = resolve(
@@ -281,7 +281,7 @@ class Store:
 
 def _finding_columns(f: Finding) -> dict:
     return dict(rule=f.rule, severity=f.severity, field=f.field, label=f.label, sheet=f.sheet, cell=f.cell,
-                value=f.value, message=f.message, remark=f.remark)  # fmt: skip
+                value=f.value, message=f.message, remark=f.remark)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -196,6 +196,6 @@ def load_workbook(data: bytes, suffix: str, limits: Limits) -> Loaded:
             sheets.append(Sheet(meta.name, rows, uncached.get(meta.name, frozenset())))
     except calamine.PasswordError:
         return _fail("文件设置了打开密码（已加密），请取消密码后重新保存并发送")
-    except Exception as exc:  # noqa: BLE001 - any reader failure is a finding about this file
+    except Exception as exc:
         return _fail(f"文件无法读取（{type(exc).__name__}），可能已损坏，请用 Excel 或 WPS 打开另存后重新发送")
     return Loaded(sheets)

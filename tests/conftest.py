@@ -100,7 +100,7 @@ def form_bytes(schema: FormSchema, values: dict[str, object], remarks: dict[str,
 
 
 def grid_bytes(rows: list[list[object]], *, title: str = "Sheet1", extra: dict[str, list[list[object]]] | None = None,
-               hidden: set[str] = frozenset()) -> bytes:  # fmt: skip
+               hidden: set[str] = frozenset()) -> bytes:
     """A workbook whose first sheet holds `rows` as written (row 1 = rows[0])."""
     wb = Workbook()
     sheets = [(title, rows), *(extra or {}).items()]

@@ -8,7 +8,7 @@ from tests.conftest import clean_values, grid_bytes, read_returns, valid_uscc
 
 HEADER = [["填报单位", "广东某某律师事务所"], ["统一社会信用代码", valid_uscc()], ["报告期", "2024H1"], ["所在地市", "广州市"]]
 TABLE = [["指标名称", "代码", "计量单位", "本期数值", "备注"], ["执业律师数", "101", "人", 10, ""], ["党员律师数", "201", "人", 4, "含预备党员"],
-         ["其中：正式党员", "202", "人", 4, None], ["党组织设置情况", "301", None, "单独党支部", None]]  # fmt: skip
+         ["其中：正式党员", "202", "人", 4, None], ["党组织设置情况", "301", None, "单独党支部", None]]
 
 
 def only(schema, data, **kw):
@@ -33,7 +33,7 @@ def test_code_wins_over_label(schema):
 
 def test_label_when_code_missing_traditional_and_spaces(schema):
     rows = [*HEADER, [], ["指標名稱", "代碼", "計量單位", "本期數值", "備註"], ["執業律師數", None, "人", 10], [" 黨 員 律 師 數 ", "", "人", "4人"],
-            ["党组织设置情况：", None, None, "獨立黨支部"]]  # fmt: skip
+            ["党组织设置情况：", None, None, "獨立黨支部"]]
     raw = only(schema, grid_bytes(rows))
     assert raw.cells["lawyers"].raw == 10 and raw.cells["members"].raw == "4人"
     assert raw.cells["org_type"].raw == "獨立黨支部"
@@ -41,7 +41,7 @@ def test_label_when_code_missing_traditional_and_spaces(schema):
 
 def test_columns_in_another_order_and_extra_rows(schema):
     rows = [["标题"], ["填报时间：2024年7月"], [], [], *HEADER, [], [], ["代码", "备注", "本期数值", "指标名称", "计量单位"], [],
-            ["101", "新进2人", 10, "执业律师数", "人"], [None, None, None, "一、基本情况"], ["201", None, 4, "党员律师数", "人"]]  # fmt: skip
+            ["101", "新进2人", 10, "执业律师数", "人"], [None, None, None, "一、基本情况"], ["201", None, 4, "党员律师数", "人"]]
     raw = only(schema, grid_bytes(rows))
     assert raw.cells["lawyers"].raw == 10 and raw.cells["lawyers"].cell == "C13"
     assert raw.cells["lawyers"].remark == "新进2人"
@@ -85,7 +85,7 @@ def test_roster_layout_one_return_per_row(schema, ctx):
             ["甲律师事务所", valid_uscc("31440000MD0000001"), "2024H1", "广州", 5, 1, 1, 0, "联合党支部", date(2024, 7, 3)],
             ["乙律师事务所", valid_uscc("31440000MD0000002"), "2024H1", "广州", 3, 5, 5, 0, "单独党支部", "2024-07-04"],
             [],
-            ["合计", None, None, None, 8, 6]]  # fmt: skip
+            ["合计", None, None, None, 8, 6]]
     found = read_returns(schema, grid_bytes(rows))
     assert [(r.layout, r.row) for r in found] == [(ROSTER, 5), (ROSTER, 6)]
     first, second = (check_return(r, ctx) for r in found)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from rtr.rules import Thresholds, check_return, history_findings
-from tests.conftest import check, clean_values, read_returns, form_bytes, rules_of, valid_uscc
+from tests.conftest import check, clean_values, form_bytes, read_returns, rules_of, valid_uscc
 
 
 def with_(**changes):
@@ -38,14 +38,14 @@ FIRES = {
     "E11": (dict(members_elsewhere=13), "D19"),
     "E12": (dict(partners=31), "D12"),
     "E13": (dict(org_type="联合党支部", joint_branch="第一联合党支部", members=0, full_members=0, probationary=0,
-                 new_members=0, members_elsewhere=0, member_partners=0, director_is_member=False, secretary_is_director=False), "D24"),  # fmt: skip
+                 new_members=0, members_elsewhere=0, member_partners=0, director_is_member=False, secretary_is_director=False), "D24"),
     "E14": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=0, director_is_member=False, secretary_is_director=False, instructor=True), "D27"),  # fmt: skip
+                 member_partners=0, director_is_member=False, secretary_is_director=False, instructor=True), "D27"),
     "E15": (dict(director_is_member=False), "D26"),
     "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D24"),
     "W02": (dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True), "D24"),
     "W03": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=0, secretary_is_director=False, secretary_in_management=False, instructor=False), "D30"),  # fmt: skip
+                 member_partners=0, secretary_is_director=False, secretary_in_management=False, instructor=False), "D30"),
     "W04": (dict(org_type="联合党支部", members=2, full_members=2, probationary=0, new_members=0, member_partners=2, members_elsewhere=0), "D25"),
     "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "B4"),
     "W06": (dict(new_members=2), "D20"),
@@ -118,7 +118,7 @@ def test_e01_when_the_row_is_missing(ctx, schema):
 def test_e02_lawyers_zero_and_message(ctx):
     checked = check(ctx, with_(lawyers=0, members=0, full_members=0, probationary=0, partners=0, member_partners=0,
                                new_members=0, members_elsewhere=0, org_type="未建立", secretary_is_director=False,
-                               secretary_in_management=False, instructor=True, director_is_member=False))  # fmt: skip
+                               secretary_in_management=False, instructor=True, director_is_member=False))
     (f,) = [f for f in checked.findings if f.rule == "E02"]
     assert f.field == "lawyers" and "不少于1" in f.message and f.value == "0"
 
@@ -144,7 +144,7 @@ def test_thresholds_come_from_config(ctx):
     loose = replace(ctx, thresholds=Thresholds(min_theme_days=5, own_org_min_full_members=2))
     assert "W07" not in rules_of(check(loose, with_(theme_days=5)))
     assert "E08" not in rules_of(check(loose, with_(lawyers=6, partners=3, members=2, full_members=2, probationary=0, new_members=0,
-                                                    members_elsewhere=0, member_partners=2)))  # fmt: skip
+                                                    members_elsewhere=0, member_partners=2)))
 
 
 def test_warning_carries_the_firms_remark(ctx):

@@ -56,7 +56,7 @@ def test_yesno_other_is_error_and_blank_is_unknown(schema):
     ("raw", "value"),
     [("独立党支部", "单独党支部"), ("单独建立党支部", "单独党支部"), ("党总支部", "党总支"), ("联合支部", "联合党支部"),
      ("未建", "未建立"), ("暂未建立", "未建立"), ("无", "未建立"), ("黨委", "党委"), (" 单独党支部 ", "单独党支部")],
-)  # fmt: skip
+)
 def test_org_type_aliases(raw, value, schema):
     assert read_enum(raw, schema.by_key["org_type"]).value == value
 
@@ -86,7 +86,7 @@ def test_bad_dates(raw):
     "text",
     ["2024H1", "2024h1", "2024-H1", "2024年上半年", "2024年度上半年", "2024年1-6月", "2024年1月-6月", "2024年1—6月",
      "２０２４Ｈ１", "2024年上半年", "2024 年 上半年", "2024年1－6月"],
-)  # fmt: skip
+)
 def test_period_forms_h1(text):
     assert parse_period(text) == Period(2024, 1)
 

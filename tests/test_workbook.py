@@ -118,7 +118,7 @@ def test_compression_ratio_limit(good):
 
 def test_xml_entity_bomb(good):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
-            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]>')  # fmt: skip
+            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]>')
 
     def inject(name, body):
         if name == "xl/sharedStrings.xml" or name == "xl/worksheets/sheet1.xml":

@@ -1,0 +1,97 @@
+"""The real CLI, as a user runs it: `python -m flows ...`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(*args: str, cwd: Path = ROOT, config: Path | None = None) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "flows", *args]
+    if config is not None:
+        cmd += ["--config", str(config)]
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    env.pop("RTR_DEBUG", None)
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "out/回执"\nstore = "data/r.sqlite"\narchive = "data/originals"\n'
+        "[intake]\nsettle_seconds = 0.2\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_help_lists_commands_and_each_has_an_example():
+    top = run("--help")
+    assert top.returncode == 0
+    for command in ("template", "sample", "intake"):
+        assert command in top.stdout
+        sub = run(command, "--help")
+        assert sub.returncode == 0 and "示例" in sub.stdout and "python -m flows" in sub.stdout
+
+
+def test_template_sample_intake(tmp_path, config):
+    out = tmp_path / "form.xlsx"
+    assert run("template", "--out", str(out), config=config).returncode == 0
+    assert out.stat().st_size > 5000
+    made = run("sample", "--period", "2024H1", "--firms", "25", "--seed", "2", "--messy", "--out", str(tmp_path / "inbox"), config=config)
+    assert made.returncode == 0, made.stderr
+    first = run("intake", config=config)
+    assert first.returncode == 0, first.stderr
+    last = first.stdout.strip().splitlines()[-1]
+    assert last.startswith("新文件") and "报表采用" in last and "无法读取 2 个" in last
+    assert (tmp_path / "out/回执").is_dir() and (tmp_path / "data/r.sqlite").exists()
+    again = run("intake", config=config)
+    assert again.stdout.strip().splitlines()[-1].startswith("新文件 0 个")
+
+
+def test_db_option_overrides_config(tmp_path, config):
+    (tmp_path / "inbox").mkdir()
+    assert run("intake", "--db", str(tmp_path / "other.sqlite"), config=config).returncode == 0
+    assert (tmp_path / "other.sqlite").exists() and not (tmp_path / "data/r.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("sample", "--period", "2024Q3", "--firms", "1", "--out", "x"), "报告期"),
+        (("intake", "--inbox", "/nonexistent/inbox"), "收件文件夹不存在"),
+        (("intake", "--roster", "/nonexistent/名录.xlsx"), "名录"),
+        (("nonsense",), "No such command"),
+    ],
+)
+def test_bad_arguments_exit_2_without_traceback(config, tmp_path, args, text):
+    (tmp_path / "inbox").mkdir(exist_ok=True)
+    result = run(*args, config=config)
+    assert result.returncode == 2
+    assert text in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_exit_2(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[rules]\nmin_theme_days = "six"\n', encoding="utf-8")
+    result = run("template", "--out", str(tmp_path / "f.xlsx"), config=bad)
+    assert result.returncode == 2 and "min_theme_days" in result.stderr and "Traceback" not in result.stderr
+    missing = run("template", config=tmp_path / "nope.toml")
+    assert missing.returncode == 2 and "找不到配置文件" in missing.stderr
+
+
+def test_run_failure_exit_1_without_traceback(tmp_path, config):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "blocked").mkdir()
+    (tmp_path / "blocked" / "r.sqlite").mkdir()  # the store path is a folder: the run cannot proceed
+    result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config)
+    assert result.returncode == 1
+    assert "运行失败" in result.stderr and "Traceback" not in result.stderr

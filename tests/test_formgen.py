@@ -1,0 +1,100 @@
+"""The blank form: generated from the schema, with validations and protection, and reading back exactly."""
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook as ox_load
+
+from rtr.config import GUANGDONG
+from rtr.formgen import build_form, form_notes, workbook_bytes
+from rtr.rules import check_return
+from rtr.schema import default_schema_text
+from tests.conftest import as_cells, clean_values, form_bytes, read_returns
+
+
+@pytest.fixture(scope="module")
+def blank(schema):
+    wb, layout = build_form(schema, GUANGDONG, ("2024年上半年",), notes=form_notes(default_schema_text()))
+    return ox_load(io.BytesIO(workbook_bytes(wb))), layout
+
+
+def test_every_field_has_a_cell_and_the_table_has_codes_and_units(blank, schema):
+    wb, layout = blank
+    ws = wb[schema.sheet_name]
+    assert set(layout.cells) == {f.key for f in schema.fields}
+    assert [ws.cell(layout.table_header_row, c).value for c in range(1, 6)] == ["指标名称", "代码", "计量单位", "本期数值", "备注"]
+    for f in schema.indicators:
+        row = int(layout.cells[f.key][1:])
+        assert ws.cell(row, 1).value == f.label and ws.cell(row, 2).value == f.code
+    assert ws["A1"].value == schema.title and schema.form_no in ws["E2"].value
+
+
+def test_validations_protection_and_print_setup(blank, schema):
+    wb, layout = blank
+    ws = wb[schema.sheet_name]
+    by_cell = {}
+    for dv in ws.data_validations.dataValidation:
+        for ref in str(dv.sqref).split():
+            by_cell[ref] = dv
+    for f in schema.fields:
+        ref = layout.cells[f.key]
+        if f.kind in ("yesno", "enum", "city"):
+            assert by_cell[ref].type == "list", f.key
+        elif f.kind == "count":
+            assert by_cell[ref].type == "whole" and by_cell[ref].formula1 == str(f.minimum or 0)
+        elif f.kind == "amount":
+            assert by_cell[ref].type == "decimal"
+        assert ws[ref].protection.locked is False, f.key
+    assert ws["A11"].protection.locked is True
+    assert ws.protection.sheet is True and not ws.protection.password
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    options = wb["选项"]
+    assert options.sheet_state == "hidden"
+    city_col = next(c for c in range(1, 10) if options.cell(1, c).value == "city")
+    assert [options.cell(r, city_col).value for r in range(2, 23)] == list(GUANGDONG)
+    notes = wb[schema.instructions_sheet]
+    texts = [c.value for row in notes.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("正式党员与预备党员之和" in t for t in texts)
+    assert sum(t == f.label for f in schema.fields for t in texts) == len(schema.fields)
+
+
+def test_filled_by_openpyxl_reads_back_exactly(schema, ctx, blank):
+    wb, layout = blank
+    ws = wb[schema.sheet_name]
+    values = clean_values()
+    for key, value in as_cells(values).items():
+        if value is not None:
+            ws[layout.cells[key]] = value
+    buf = io.BytesIO()
+    wb.save(buf)
+    (raw,) = read_returns(schema, buf.getvalue())
+    checked = check_return(raw, ctx)
+    assert checked.findings == []
+    assert checked.values == values | {"period": "2024H1"}
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(_soffice() is None, reason="LibreOffice is not installed")
+@pytest.mark.parametrize("target", ["xlsx", "xls"])
+def test_saved_by_libreoffice_reads_back_exactly(schema, ctx, tmp_path: Path, target):
+    source = tmp_path / "in" / "form.xlsx"
+    source.parent.mkdir()
+    source.write_bytes(form_bytes(schema, clean_values()))
+    out = tmp_path / "out"
+    subprocess.run(
+        [_soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", target,
+         "--outdir", str(out), str(source)],
+        check=True, capture_output=True, timeout=180,
+    )
+    converted = out / f"form.{target}"
+    (raw,) = read_returns(schema, converted.read_bytes(), suffix=f".{target}", name=converted.name)
+    checked = check_return(raw, ctx)
+    assert checked.findings == []
+    assert checked.values == clean_values() | {"period": "2024H1"}

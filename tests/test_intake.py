@@ -1,0 +1,215 @@
+"""Intake against real files and a real store: once only, nothing lost, nothing twice."""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import time
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook as ox_load
+
+from flows.intake import run_intake
+from flows.settings import Setup, load_setup
+from rtr.config import sqlite_url
+from rtr.store import Store, files, findings, returns
+from tests.conftest import clean_values, form_bytes, valid_uscc
+
+ROOT = Path(__file__).resolve().parents[1]
+OLD = time.time() - 3600  # files written an hour ago are settled
+
+
+@pytest.fixture
+def setup() -> Setup:
+    s = load_setup(ROOT / "config.toml")
+    return replace(s, config=replace(s.config, settle_seconds=0.5))
+
+
+def drop(inbox: Path, rel: str, data: bytes, mtime: float = OLD) -> Path:
+    path = inbox / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
+def intake(setup: Setup, tmp: Path, roster=None):
+    store = Store(sqlite_url(tmp / "store.sqlite"))
+    try:
+        return run_intake(setup, inbox=tmp / "inbox", store=store, receipts_dir=tmp / "回执", archive_dir=tmp / "originals",
+                          roster=roster, today=date(2026, 1, 15))
+    finally:
+        store.close()
+
+
+def table(tmp: Path, t) -> list[dict]:
+    store = Store(sqlite_url(tmp / "store.sqlite"))
+    with store.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(t.select().order_by(t.c.id))]
+    store.close()
+    return rows
+
+
+def receipt_text(path: Path) -> str:
+    ws = ox_load(path).active
+    return "\n".join(" ".join(str(c.value) for c in row if c.value is not None) for row in ws.iter_rows())
+
+
+def test_intake_stores_returns_findings_and_receipts(setup, tmp_path, schema):
+    inbox = tmp_path / "inbox"
+    bad = clean_values() | {"members": 40, "full_members": 39}
+    drop(inbox, "广州市/好律所.xlsx", form_bytes(schema, clean_values()))
+    drop(inbox, "深圳市/坏律所.xlsx", form_bytes(schema, bad | {"uscc": valid_uscc("31440000MD0999999")}))
+    drop(inbox, "~$好律所.xlsx", b"lock")
+    drop(inbox, "说明.docx", b"not a sheet")
+    drop(inbox, "坏文件.xlsx", b"")
+    result = intake(setup, tmp_path)
+    assert (result.new, result.accepted, result.rejected, result.unreadable, result.ignored) == (3, 1, 1, 1, 2)
+    assert "新文件 3 个" in result.line()
+    ledger = {r["path"]: r for r in table(tmp_path, files)}
+    assert set(ledger) == {"广州市/好律所.xlsx", "深圳市/坏律所.xlsx", "~$好律所.xlsx", "说明.docx", "坏文件.xlsx"}
+    assert ledger["坏文件.xlsx"]["outcome"] == "unreadable" and ledger["~$好律所.xlsx"]["outcome"] == "ignored"
+    for row in ledger.values():
+        assert len(row["sha256"]) == 64
+    stored = {r["path"]: r for r in table(tmp_path, returns)}
+    assert stored["广州市/好律所.xlsx"]["status"] == "accepted" and stored["深圳市/坏律所.xlsx"]["status"] == "rejected"
+    rules = {(f["rule"], f["cell"]) for f in table(tmp_path, findings)}
+    assert ("E06", "D15") in rules and ("F01", None) in rules
+    # one receipt per input file, laid out for the firm
+    names = sorted(p.relative_to(tmp_path / "回执").as_posix() for p in (tmp_path / "回执").rglob("*.xlsx"))
+    assert names == ["坏文件_回执.xlsx", "广州市/好律所_回执.xlsx", "深圳市/坏律所_回执.xlsx"]
+    text = receipt_text(tmp_path / "回执/深圳市/坏律所_回执.xlsx")
+    assert "退回修改" in text and "E06" in text and "D15" in text and "党员律师数（40）大于执业律师数（30）" in text
+    assert "0 字节" in receipt_text(tmp_path / "回执/坏文件_回执.xlsx")
+
+
+def test_originals_kept_byte_for_byte(setup, tmp_path, schema):
+    data = form_bytes(schema, clean_values())
+    drop(tmp_path / "inbox", "a.xlsx", data)
+    intake(setup, tmp_path)
+    (row,) = table(tmp_path, files)
+    assert (tmp_path / "originals" / row["archived_as"]).read_bytes() == data
+    assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    assert (tmp_path / "inbox/a.xlsx").read_bytes() == data  # the inbox is never modified
+
+
+def test_second_intake_changes_nothing(setup, tmp_path, schema):
+    from rtr.periods import Period
+    from rtr.sample import make_sample
+
+    sample = make_sample(schema, setup.config.cities, Period(2024, 1), 40, seed=3, messy=True)
+    for f in sample.files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    first = intake(setup, tmp_path)
+    assert first.new > 40 and first.accepted > 20 and first.superseded == 1 and first.duplicate == 1
+    before = [table(tmp_path, t) for t in (files, returns, findings)]
+    receipts = {p: p.stat().st_mtime_ns for p in (tmp_path / "回执").rglob("*.xlsx")}
+    second = intake(setup, tmp_path)
+    assert (second.new, second.accepted, second.rejected, second.unreadable, second.ignored) == (0, 0, 0, 0, 0)
+    assert [table(tmp_path, t) for t in (files, returns, findings)] == before
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "回执").rglob("*.xlsx")} == receipts
+
+
+def test_same_content_again_counts_once(setup, tmp_path, schema):
+    data = form_bytes(schema, clean_values())
+    drop(tmp_path / "inbox", "广州市/a.xlsx", data)
+    intake(setup, tmp_path)
+    drop(tmp_path / "inbox", "重发/a副本.xlsx", data)  # the same file under another name
+    drop(tmp_path / "inbox", "广州市/a.xlsx", data, mtime=OLD + 60)  # saved again, same bytes
+    result = intake(setup, tmp_path)
+    assert result.duplicate == 1 and result.accepted == 0
+    assert len(table(tmp_path, returns)) == 1
+    outcomes = sorted(r["outcome"] for r in table(tmp_path, files))
+    assert outcomes == ["duplicate", "processed"]
+    assert "内容完全相同" in receipt_text(tmp_path / "回执/重发/a副本_回执.xlsx")
+
+
+def test_resubmission_supersedes_and_rewrites_the_old_receipt(setup, tmp_path, schema):
+    drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, clean_values()))
+    intake(setup, tmp_path)
+    corrected = clean_values() | {"filled_date": date(2024, 7, 20), "cases": 801}
+    drop(tmp_path / "inbox", "a（更正）.xlsx", form_bytes(schema, corrected))
+    result = intake(setup, tmp_path)
+    assert result.accepted == 1
+    statuses = {r["path"]: r["status"] for r in table(tmp_path, returns)}
+    assert statuses == {"a.xlsx": "superseded", "a（更正）.xlsx": "accepted"}
+    text = receipt_text(tmp_path / "回执/a_回执.xlsx")
+    assert "S01" in text and "a（更正）.xlsx" in text
+    # a later, rejected return does not unseat the accepted one
+    broken = corrected | {"filled_date": date(2024, 7, 25), "members": 99}
+    drop(tmp_path / "inbox", "a（再次）.xlsx", form_bytes(schema, broken))
+    intake(setup, tmp_path)
+    statuses = {r["path"]: r["status"] for r in table(tmp_path, returns)}
+    assert statuses["a（更正）.xlsx"] == "accepted" and statuses["a（再次）.xlsx"] == "rejected"
+
+
+def test_w08_against_the_stored_previous_half_year(setup, tmp_path, schema):
+    drop(tmp_path / "inbox", "2023H2.xlsx", form_bytes(schema, clean_values() | {"period": "2023H2", "lawyers": 15}))
+    drop(tmp_path / "inbox", "2024H1.xlsx", form_bytes(schema, clean_values()))
+    intake(setup, tmp_path)
+    w08 = [f for f in table(tmp_path, findings) if f["rule"] == "W08"]
+    assert [(f["field"], f["cell"]) for f in w08] == [("lawyers", "D11")]
+
+
+def test_w10_with_a_roster(setup, tmp_path, schema):
+    from rtr.roster import RosterFirm
+
+    drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, clean_values()))
+    intake(setup, tmp_path, roster=[RosterFirm("31440000MD000000X", "别的所", "广州市")])
+    assert [f["rule"] for f in table(tmp_path, findings)] == ["W10"]
+
+
+def test_file_still_being_written_is_left_for_the_next_scan(setup, tmp_path, schema):
+    data = form_bytes(schema, clean_values())
+    path = drop(tmp_path / "inbox", "a.xlsx", data[:100], mtime=time.time())
+    stop = time.time() + 0.8
+
+    def keep_writing():
+        while time.time() < stop:
+            time.sleep(0.1)
+            with path.open("ab") as handle:
+                handle.write(b"\0")
+
+    import threading
+
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    result = intake(setup, tmp_path)
+    writer.join()
+    assert result.waiting == 1 and result.new == 0 and table(tmp_path, files) == []
+    drop(tmp_path / "inbox", "a.xlsx", data)  # the copy completes
+    assert intake(setup, tmp_path).accepted == 1
+
+
+def _intake_in_process(tmp: str) -> None:
+    s = load_setup(ROOT / "config.toml")
+    intake(replace(s, config=replace(s.config, settle_seconds=0)), Path(tmp))
+
+
+def test_two_intakes_at_once_count_each_return_once(tmp_path, schema):
+    from rtr.periods import Period
+    from rtr.sample import make_sample
+
+    sample = make_sample(schema, load_setup(ROOT / "config.toml").config.cities, Period(2024, 1), 30, seed=9)
+    for f in sample.files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_intake_in_process, args=(str(tmp_path),)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    stored = table(tmp_path, returns)
+    assert len(stored) == 30 and len({r["uscc"] for r in stored}) == 30
+    assert len(table(tmp_path, files)) == 30
+
+
+def test_store_file_is_private(setup, tmp_path):
+    (tmp_path / "inbox").mkdir()
+    intake(setup, tmp_path)
+    assert (tmp_path / "store.sqlite").stat().st_mode & 0o077 == 0

@@ -1,0 +1,91 @@
+"""The synthetic sample: deterministic, realistic, and every messy variation reads back as meant."""
+
+import collections
+
+import pytest
+
+from rtr.config import GUANGDONG
+from rtr.examine import SPREADSHEET, classify, examine
+from rtr.periods import Period
+from rtr.sample import RULE_BREAKS, make_sample
+from rtr.workbook import Limits
+
+P = Period(2024, 1)
+
+
+def test_deterministic_by_seed(schema):
+    a = make_sample(schema, GUANGDONG, P, 12, seed=5)
+    b = make_sample(schema, GUANGDONG, P, 12, seed=5)
+    c = make_sample(schema, GUANGDONG, P, 12, seed=6)
+    assert [f.values for f in a.firms] == [f.values for f in b.firms]
+    assert [f.values for f in a.firms] != [f.values for f in c.firms]
+    assert all(f.path.count("/") == 1 and f.path.split("/")[0] in GUANGDONG for f in a.files)
+
+
+def test_distribution_looks_national(schema):
+    import random
+
+    from rtr.sample import synth_firm
+
+    rng = random.Random(1)
+    firms = [synth_firm(rng, P, "广州市", f"律所{i}") for i in range(4000)]
+    small = sum(f["lawyers"] <= 10 for f in firms) / len(firms)
+    share = sum(f["members"] for f in firms) / sum(f["lawyers"] for f in firms)
+    assert 0.60 < small < 0.70
+    assert 0.30 <= share <= 0.45
+    own = [f for f in firms if f["org_type"] in ("单独党支部", "党总支", "党委")]
+    assert all(f["full_members"] >= 3 for f in own)
+
+
+@pytest.fixture(scope="module")
+def messy(schema):
+    return make_sample(schema, GUANGDONG, P, 150, seed=11, messy=True)
+
+
+@pytest.fixture(scope="module")
+def examined(messy, ctx):
+    out = {}
+    for f in messy.files:
+        if classify(f.path) == SPREADSHEET:
+            out[f.path] = examine(f.path, f.data, ctx, Limits())
+    return out
+
+
+def test_messy_clean_returns_read_back_exactly(messy, examined):
+    """Full-width digits, units, √/×, Traditional labels, aliases, reordered columns, roster files,
+    .xls, instruction sheets first...: the values read are the values meant, with no finding."""
+    layouts = collections.Counter()
+    checked_firms = 0
+    for firm in messy.firms:
+        if firm.breaks is not None:
+            continue
+        result = examined[firm.path]
+        match = [c for c in result.returns if c.values.get("uscc") == firm.values["uscc"]]
+        assert len(match) == 1, firm.path
+        got = match[0]
+        assert got.findings == [], (firm.path, [f.message for f in got.findings])
+        assert got.values == firm.expected, firm.path
+        layouts[(got.raw.layout, firm.path.rsplit(".", 1)[1])] += 1
+        checked_firms += 1
+    assert checked_firms > 100
+    assert {("form", "xlsx"), ("form", "xls"), ("roster", "xlsx")} <= set(layouts)
+
+
+def test_messy_breaks_every_rule(messy, examined):
+    fired = collections.defaultdict(set)
+    for firm in messy.firms:
+        if firm.breaks in (None, "S01"):
+            continue
+        for c in examined[firm.path].returns:
+            fired[firm.breaks] |= {f.rule for f in c.findings}
+    for rule in RULE_BREAKS:
+        assert rule in fired[rule], rule
+
+
+def test_messy_junk(messy, examined):
+    assert {v for v in messy.junk.values()} == {"duplicate", "ignored", "unreadable"}
+    for path, outcome in messy.junk.items():
+        if outcome == "unreadable":
+            assert examined[path].problem
+        if outcome == "ignored":
+            assert classify(path) != SPREADSHEET
