@@ -475,7 +475,7 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         if id(firm) in grouped:
             continue
         v = messy_values(firm.values, schema, rng, period) if firm.breaks is None else firm.values
-        stem = f"{firm.values['city'] if isinstance(firm.values['city'], str) and firm.values['city'] in cities else '其他'}/{firm.values['firm_name'] or '未命名律所'}"
+        stem = f"{firm.values['city'] if isinstance(firm.values['city'], str) and firm.values['city'] in cities else '其他'}/{firm.values['firm_name'] or '未命名律所' + str(firm.values['uscc'])[-6:]}"
         kind = rng.random()
         if kind < 0.35:
             firm.path = stem + ".xlsx"

@@ -22,7 +22,9 @@ OLE_KINDS = frozenset({".xls"})
 SPREADSHEET_SUFFIXES = ZIP_KINDS | OLE_KINDS
 
 _DIMENSION = re.compile(rb'<dimension[^>]*\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_CELL_REF = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d+)"')
+_CELL_COL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
+_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d+)"')
+_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*>((?:(?!</c>).)*?<f[\s/>](?:(?!</c>).)*?)</c>', re.S)
 _HAS_VALUE = re.compile(rb"<v>[^<]+</v>")
 _SHEET_ENTRY = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
@@ -151,12 +153,15 @@ def _check_area(body: bytes, limits: Limits) -> str | None:
         last_col, last_row = (m[3], m[4]) if m[3] else (m[1], m[2])
         if last_col and last_row:
             max_row, max_col = int(last_row), column_index(last_col.decode()) + 1
-    count = 0
-    for col, row in _CELL_REF.findall(body):
-        count += 1
-        max_row = max(max_row, int(row))
-        max_col = max(max_col, column_index(col.decode()) + 1)
-    if count > limits.max_cells or max_row * max_col > limits.max_cells:
+    # distinct rows and columns are few, so the maximum is taken over sets, not over every cell
+    cell_rows = _CELL_ROW.findall(body)
+    rows = set(cell_rows) | set(_ROW_NUM.findall(body))
+    cols = set(_CELL_COL.findall(body))
+    if rows:
+        max_row = max(max_row, *(int(r) for r in rows))
+    if cols:
+        max_col = max(max_col, *(column_index(c.decode()) + 1 for c in cols))
+    if len(cell_rows) > limits.max_cells or max_row * max_col > limits.max_cells:
         return f"的范围过大（{max_row}行×{max_col}列）"
     return None
 
