@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
@@ -53,6 +54,15 @@ def _put(ws, row: int, col: int, value: object, *, bold: bool = False, fill: str
     return cell
 
 
+WIDTHS = (6, 26, 22, 12, 16, 8, 12, 14, 60, 24)
+
+
+def _height(values: tuple, widths: tuple[int, ...]) -> float:
+    """Row height for wrapped text (no spreadsheet program fits it on its own when the file is printed)."""
+    lines = max(1, *(math.ceil(len(str(v)) * 2 / max(w - 1, 1)) for v, w in zip(values, widths, strict=False)))
+    return 15.0 * lines
+
+
 def conclusion(data: ReceiptData) -> str:
     if data.outcome == "unreadable":
         return "文件无法读取，未计入统计。请按下方说明处理后重新发送。"
@@ -92,6 +102,7 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
         cell = ws.cell(row, 2)
         put_value(cell, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[row].height = _height((value,), (sum(WIDTHS[1:9]),))
         row += 1
     row += 1
 
@@ -116,7 +127,8 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
     problems = [(None, f) for f in data.file_findings] + [(r, f) for r in data.returns for f in r.findings]
     ws.cell(row, 1, "二、问题清单" if data.returns else "问题说明").font = Font(name="黑体", size=12)
     row += 1
-    heads = ("序号", "律所名称", "规则", "类别", "工作表", "单元格", "项目", "填报值", "问题说明及修改要求", "律所备注")
+    # columns line up with the table above, so one set of widths suits both
+    heads = ("序号", "律所名称", "项目", "单元格", "工作表", "规则", "类别", "填报值", "问题说明及修改要求", "律所备注")
     for col, head in enumerate(heads, 1):
         _put(ws, row, col, head, bold=True, fill="D9E1F2")
     if not problems:
@@ -126,12 +138,13 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
     for i, (r, f) in enumerate(problems, 1):
         row += 1
         values = (
-            i, (r.firm_name if r else "") or "", f.rule, SEVERITY_LABELS.get(f.severity, f.severity), f.sheet or "",
-            f.cell or "", f.label or "", f.value or "", f.message, f.remark or "",
+            i, (r.firm_name if r else "") or "", f.label or "", f.cell or "", f.sheet or "", f.rule,
+            SEVERITY_LABELS.get(f.severity, f.severity), f.value or "", f.message, f.remark or "",
         )
         for col, value in enumerate(values, 1):
-            _put(ws, row, col, value, wrap=col in (2, 8, 9, 10))
-    for col, width in enumerate((6, 28, 8, 12, 16, 8, 22, 16, 60, 24), 1):
+            _put(ws, row, col, value, wrap=col in (2, 3, 8, 9, 10))
+        ws.row_dimensions[row].height = _height(values, WIDTHS)
+    for col, width in enumerate(WIDTHS, 1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

@@ -164,22 +164,24 @@ def test_w10_with_a_roster(setup, tmp_path, schema):
 
 
 def test_file_still_being_written_is_left_for_the_next_scan(setup, tmp_path, schema):
+    import threading
+
     data = form_bytes(schema, clean_values())
     path = drop(tmp_path / "inbox", "a.xlsx", data[:100], mtime=time.time())
-    stop = time.time() + 0.8
+    done = threading.Event()
 
-    def keep_writing():
-        while time.time() < stop:
-            time.sleep(0.1)
+    def keep_copying():  # a copy in progress: the file grows until intake has finished looking
+        while not done.wait(0.05):
             with path.open("ab") as handle:
                 handle.write(b"\0")
 
-    import threading
-
-    writer = threading.Thread(target=keep_writing)
+    writer = threading.Thread(target=keep_copying)
     writer.start()
-    result = intake(setup, tmp_path)
-    writer.join()
+    try:
+        result = intake(setup, tmp_path)
+    finally:
+        done.set()
+        writer.join()
     assert result.waiting == 1 and result.new == 0 and table(tmp_path, files) == []
     drop(tmp_path / "inbox", "a.xlsx", data)  # the copy completes
     assert intake(setup, tmp_path).accepted == 1
