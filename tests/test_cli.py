@@ -95,3 +95,21 @@ def test_run_failure_exit_1_without_traceback(tmp_path, config):
     result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config)
     assert result.returncode == 1
     assert "运行失败" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_roster_option_gives_w10(tmp_path, config):
+    import sqlite3
+
+    from rtr.schema import default_schema_text, parse_schema
+    from tests.conftest import clean_values, form_bytes, grid_bytes, valid_uscc
+
+    schema = parse_schema(default_schema_text())
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.xlsx").write_bytes(form_bytes(schema, clean_values()))
+    roster = tmp_path / "名录.xlsx"
+    roster.write_bytes(grid_bytes([["律所名称", "统一社会信用代码", "所在地市"], ["别的所", valid_uscc("31440000MD0000009"), "广州市"]]))
+    result = run("intake", "--roster", str(roster), config=config)
+    assert result.returncode == 0, result.stderr
+    rules = sqlite3.connect(tmp_path / "data/r.sqlite").execute("SELECT rule FROM findings").fetchall()
+    assert rules == [("W10",)]
