@@ -141,6 +141,47 @@ def intake(
     _guarded(body)
 
 
+@app.command(epilog="示例 example:  python -m flows report --period 2024H1 --no-email")
+def report(
+    period: Annotated[str | None, typer.Option(help="报告期，如 2024H1（默认：最近一个已结束的半年）")] = None,
+    inbox: Annotated[Path | None, typer.Option(help="收件文件夹（默认取配置）")] = None,
+    out: Annotated[Path | None, typer.Option(help="输出文件夹（默认取配置）")] = None,
+    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
+    roster: Annotated[Path | None, typer.Option(help="律所名录 .xlsx（默认取配置）")] = None,
+    no_email: Annotated[bool, typer.Option("--no-email", help="不发送邮件")] = False,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """先读取新文件，再汇总一个报告期：summary.json、汇总表.xlsx、回执和 Word 报告。"""
+    p = _period(period) if period else latest_ended(date.today())
+
+    def body() -> None:
+        from flows.documents import render_documents
+        from flows.report import run_report
+        from rtr.store import Store
+
+        setup = load_setup(config)
+        cfg = setup.config
+        folder = inbox or cfg.inbox
+        if not folder.is_dir():
+            raise ConfigError(f"收件文件夹不存在：{folder}")
+        firms = load_roster(roster or cfg.roster, setup)
+        store = Store(sqlite_url(db) if db else cfg.store_url)
+        try:
+            result = run_report(setup, p, inbox=folder, out_dir=out or cfg.outputs, store=store, roster=firms,
+                                today=date.today(), documents=render_documents)
+        finally:
+            store.close()
+        typer.echo(result.intake.line())
+        m = result.summary["metrics"]
+        typer.echo(f"{p.label}：已采用报表 {m['firms']} 份。输出：")
+        for path in result.documents:
+            typer.echo(f"  {path}")
+        if not no_email:
+            typer.echo("邮件：本版本尚不发送邮件（见 README），报告已写入上述文件夹。")
+
+    _guarded(body)
+
+
 def _with_progress(setup: Setup, folder: Path, store, firms):
     kwargs = dict(inbox=folder, store=store, receipts_dir=setup.config.receipts, archive_dir=setup.config.archive,
                   roster=firms, today=date.today())

@@ -122,7 +122,7 @@ def run_intake(
                     key = r["status"]
                     setattr(result, key, getattr(result, key) + 1)
         for file_id in sorted(changed_files):
-            result.receipts.append(_write_receipt(setup, store, file_id, receipts_dir))
+            result.receipts.append(write_receipt(setup, store, file_id, receipts_dir))
     return result
 
 
@@ -167,7 +167,7 @@ def _take_file(setup, ctx, store: Store, f: InboxFile, data: bytes, archive_dir:
         return file_id, changed
 
 
-def _write_receipt(setup: Setup, store: Store, file_id: int, receipts_dir: Path) -> Path:
+def write_receipt(setup: Setup, store: Store, file_id: int, receipts_dir: Path) -> Path:
     with store.transaction() as conn:
         file_row = store.file(conn, file_id).__dict__
         return_rows = store.returns_of_file(conn, file_id)

@@ -154,3 +154,27 @@ def aggregate(values: list[dict], cities: tuple[str, ...], small_medium_max: int
         sub = submission(roster, reported, city) if roster is not None else None
         by_city[city] = with_submission(compute(part, small_medium_max), sub)
     return province, by_city
+
+LABELS = {
+    "firms": "已报律所数", "lawyers": "执业律师数", "partners": "合伙人数", "members": "党员律师数",
+    "full_members": "正式党员", "probationary": "预备党员", "member_partners": "党员合伙人数",
+    "members_elsewhere": "组织关系不在本所的党员", "new_members": "本期发展党员", "activists": "入党积极分子",
+    "applicants": "递交入党申请书人数", "firms_with_members": "有党员的律所", "firms_3plus": "正式党员3人以上的律所",
+    "firms_no_members": "无党员的律所", "org_single_branch": "单独党支部", "org_general_branch": "党总支",
+    "org_committee": "党委", "org_joint": "联合党支部", "org_none": "未建立党组织", "org_own": "单独建立党组织",
+    "org_covered": "党组织覆盖的律所", "instructor_firms": "选派党建指导员的律所", "yijiantiao_firms": "“一肩挑”律所",
+    "secretary_in_management_firms": "书记进管理层律所", "charter_firms": "党建入章程律所",
+    "funds_in_budget_firms": "经费列入预算律所", "appraisal_firms": "开展民主评议的律所", "venue_demo": "示范活动场所",
+    "venue_standard": "标准活动场所", "venue_basic": "普通活动场所", "venue_none": "无活动场所",
+    "member_meetings": "支部党员大会（次）", "committee_meetings": "支部委员会会议（次）", "group_meetings": "党小组会（次）",
+    "party_lectures": "党课（次）", "theme_days": "主题党日活动（次）", "training": "党员教育培训（人次）",
+    "legal_aid": "法律援助案件（件）", "legal_aid_by_members": "其中党员律师办理（件）", "pro_bono": "公益法律服务活动（次）",
+    "consultations": "公益法律咨询（人次）", "village_advisers": "村（社区）法律顾问（个）",
+    "enterprise_checkups": "企业“法律体检”（家）", "gov_advisers": "党政机关法律顾问（家）",
+    "petitions": "信访接待和矛盾纠纷调处（件）", "lectures": "法治宣讲（场）", "revenue": "业务收入（万元）",
+    "funds": "党建工作经费（万元）", "cases": "办理各类案件（件）", "complaints": "受到投诉（件）",
+    "sanctions": "受到处分或处罚（人次）", "size_le10": "10人以下律所", "size_11_20": "11—20人律所",
+    "size_21_50": "21—50人律所", "size_51_100": "51—100人律所", "size_gt100": "100人以上律所",
+    "small_medium_firms": "中小律所", "expected_firms": "应报律所数", "reported_firms": "已报（名录内）",
+    "report_rate": "报送率", **RATE_WORDS,
+}

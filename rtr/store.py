@@ -272,6 +272,39 @@ class Store:
         )
         return dict(pick._mapping) if pick is not None else None
 
+    def accepted_of_period(self, conn: Connection, period: str) -> list[dict]:
+        """The values of every accepted return of a period, with identity columns."""
+        rows = conn.execute(
+            select(returns.c.uscc, returns.c.firm_name, returns.c.city, returns.c.district, returns.c.values_json)
+            .where(returns.c.period == period, returns.c.status == "accepted")
+            .order_by(returns.c.city, returns.c.uscc)
+        ).all()
+        return [json.loads(r.values_json) | {"uscc": r.uscc, "firm_name": r.firm_name, "city": r.city,
+                                             "district": r.district} for r in rows]
+
+    def period_returns(self, conn: Connection, period: str | None) -> list[tuple[dict, str, list[dict]]]:
+        """Every return read for a period (None: those whose period could not be read), with its file and findings."""
+        cond = returns.c.period.is_(None) if period is None else returns.c.period == period
+        rows = conn.execute(
+            select(returns).where(cond).order_by(returns.c.path, returns.c.sheet, returns.c.row, returns.c.id)
+        ).all()
+        by_return: dict[int, list[dict]] = {}
+        if rows:
+            ids = [r.id for r in rows]
+            for chunk in range(0, len(ids), 500):
+                part = ids[chunk : chunk + 500]
+                for f in conn.execute(select(findings).where(findings.c.return_id.in_(part)).order_by(findings.c.id)):
+                    by_return.setdefault(f.return_id, []).append(dict(f._mapping))
+        return [(dict(r._mapping), r.path, by_return.get(r.id, [])) for r in rows]
+
+    def unreadable_files(self, conn: Connection) -> list[dict]:
+        rows = conn.execute(select(files.c.path, files.c.message).where(files.c.outcome == "unreadable").order_by(files.c.path))
+        return [{"file": r.path, "rule": "F01", "message": r.message} for r in rows]
+
+    def file_ids_of_period(self, conn: Connection, period: str) -> list[int]:
+        rows = conn.execute(select(returns.c.file_id).where(returns.c.period == period).distinct())
+        return sorted(r.file_id for r in rows)
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             by_outcome = dict(conn.execute(text("SELECT outcome, COUNT(*) FROM files GROUP BY outcome")).all())

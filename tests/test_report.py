@@ -1,0 +1,100 @@
+"""The report run: summary.json, 汇总表.xlsx and the period's receipts, from real files and a real store."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook as ox_load
+
+from flows.report import run_report
+from flows.settings import load_setup
+from rtr.config import sqlite_url
+from rtr.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS
+from rtr.periods import Period
+from rtr.roster import RosterFirm
+from rtr.sample import make_sample
+from rtr.store import Store
+from rtr.summary_workbook import CITY_COLUMNS
+from tests.conftest import clean_values, form_bytes, valid_uscc
+from tests.test_intake import drop
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def setup(tmp_path):
+    s = load_setup(ROOT / "config.toml")
+    cfg = replace(s.config, settle_seconds=0, receipts=tmp_path / "回执", archive=tmp_path / "orig")
+    return replace(s, config=cfg)
+
+
+def report(setup, tmp_path, period="2024H1", roster=None):
+    store = Store(sqlite_url(tmp_path / "r.sqlite"))
+    try:
+        return run_report(setup, Period(int(period[:4]), int(period[-1])), inbox=tmp_path / "inbox", out_dir=tmp_path / "out",
+                          store=store, roster=roster, today=date(2026, 1, 15))
+    finally:
+        store.close()
+
+
+def test_summary_has_every_key_and_rerun_is_identical(setup, tmp_path, schema):
+    sample = make_sample(schema, setup.config.cities, Period(2024, 1), 60, seed=21, messy=True)
+    for f in sample.files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    first = report(setup, tmp_path).summary
+    assert set(first) == {"period", "generated_at", "metrics", "by_city", "changes", "submissions", "unreadable",
+                          "unassigned", "missing"}
+    assert set(first["metrics"]) == {*COUNT_KEYS, *RATES, *SUBMISSION_KEYS} - {"missing"}
+    assert list(first["by_city"]) == list(setup.config.cities)
+    assert first["changes"] == {"hoh": None, "yoy": None} and first["missing"] is None
+    statuses = {s["status"] for s in first["submissions"]}
+    assert statuses == {"accepted", "rejected", "superseded"}
+    assert first["metrics"]["firms"] == sum(s["status"] == "accepted" for s in first["submissions"])
+    assert {u["file"] for u in first["unreadable"]} == {"损坏的报表.xlsx", "会议通知.xlsx"}
+    f = next(f for s in first["submissions"] for f in s["findings"])
+    assert set(f) == {"rule", "severity", "field", "cell", "value", "message"}
+    on_disk = json.loads((tmp_path / "out/2024H1/summary.json").read_text(encoding="utf-8"))
+    again = report(setup, tmp_path).summary
+    strip = lambda s: {k: v for k, v in s.items() if k != "generated_at"}  # noqa: E731
+    assert strip(again) == strip(first) == strip(on_disk)
+    receipts = list((tmp_path / "out/2024H1/回执").rglob("*_回执.xlsx"))
+    assert len(receipts) == len({s["file"] for s in first["submissions"]})
+
+
+def test_changes_against_stored_history_and_roster(setup, tmp_path, schema):
+    drop(tmp_path / "inbox", "2023H2/a.xlsx", form_bytes(schema, clean_values() | {"period": "2023H2", "lawyers": 25}))
+    drop(tmp_path / "inbox", "2023H1/a.xlsx", form_bytes(schema, clean_values() | {"period": "2023H1", "lawyers": 20}))
+    drop(tmp_path / "inbox", "2024H1/a.xlsx", form_bytes(schema, clean_values()))
+    roster = [RosterFirm(valid_uscc(), "广东信达&合诚律师事务所", "广州市"), RosterFirm("31440000MD000000X", "未报所", "深圳市")]
+    s = report(setup, tmp_path, roster=roster).summary
+    assert s["changes"]["hoh"]["period"] == "2023H2" and s["changes"]["hoh"]["lawyers"] == {"delta": 5, "relative": 0.2}
+    assert s["changes"]["yoy"]["period"] == "2023H1" and s["changes"]["yoy"]["lawyers"]["delta"] == 10
+    assert s["changes"]["hoh"]["own_org_rate"] == {"delta_pp": 0.0}
+    assert s["metrics"]["expected_firms"] == 2 and s["metrics"]["report_rate"] == 0.5
+    assert s["missing"] == [{"uscc": "31440000MD000000X", "firm_name": "未报所", "city": "深圳市"}]
+    assert s["by_city"]["深圳市"]["expected_firms"] == 1 and s["by_city"]["深圳市"]["reported_firms"] == 0
+
+
+def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
+    hostile = clean_values() | {"firm_name": "信达&合诚<联合>律师事务所", "district": "=HYPERLINK(\"http://x\")", "theme_days": 5}
+    drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, hostile))
+    report(setup, tmp_path)
+    wb = ox_load(tmp_path / "out/2024H1/汇总表.xlsx")
+    assert wb.sheetnames == ["全省汇总", "分地市", "律所明细", "审核问题", "未报送名单"]
+    detail = wb["律所明细"]
+    values = [c.value for c in detail[2]]
+    assert "信达&合诚<联合>律师事务所" in values
+    formula_like = next(c for c in detail[2] if c.value == "=HYPERLINK(\"http://x\")")
+    assert formula_like.data_type == "s"
+    assert detail.freeze_panes == "A2"
+    city = wb["分地市"]
+    gz = next(row for row in city.iter_rows(min_row=2) if row[0].value == "广州市")
+    assert gz[1].value == 1 and isinstance(gz[1].value, int)
+    rate_cell = gz[1 + CITY_COLUMNS.index("own_org_rate")]
+    assert rate_cell.value == 1.0 and rate_cell.number_format == "0.0%"
+    issues = wb["审核问题"]
+    assert issues.auto_filter.ref and any(c.value == "W07" for row in issues.iter_rows() for c in row)
