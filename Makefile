@@ -22,7 +22,9 @@ demo: $(STAMP)
 	rm -rf $(DEMO)
 	$(BIN)/python -m flows template --out $(DEMO)/律师事务所党建工作情况半年报表.xlsx
 	$(BIN)/python -m flows sample --period 2024H1 --firms 300 --seed 7 --messy --out $(DEMO)/inbox
+	$(BIN)/python -m flows sample --period 2023H2 --firms 280 --seed 6 --out $(DEMO)/inbox/2023H2
 	$(BIN)/python -m flows intake --inbox $(DEMO)/inbox --db $(DEMO)/returns.sqlite --config demo.toml
+	$(BIN)/python -m flows report --period 2024H1 --no-email --config demo.toml
 	@echo "回执 receipts: $(DEMO)/回执/"
 
 test: $(STAMP)

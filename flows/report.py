@@ -11,11 +11,34 @@ from flows.files import write_atomic
 from flows.intake import IntakeResult, run_intake, write_receipt
 from flows.settings import Setup
 from rtr.metrics import aggregate, changes
-from rtr.periods import Period
+from rtr.periods import Period, parse_period
 from rtr.roster import RosterFirm
 from rtr.store import Store
 from rtr.summary import build_summary, submission_record
 from rtr.summary_workbook import build_summary_workbook
+
+
+@dataclass
+class PeriodData:
+    """What the documents draw from: this period's accepted returns and the aggregates of every stored half-year up to it."""
+
+    period: Period
+    values: list[dict]
+    aggregates: dict[str, tuple[dict, dict[str, dict]]]  # period id → (province, by city)
+
+    def changes_for(self, city: str | None) -> dict:
+        def metrics(pid: str) -> dict | None:
+            if pid not in self.aggregates:
+                return None
+            province, by_city = self.aggregates[pid]
+            return province if city is None else by_city.get(city)
+
+        this = metrics(self.period.id)
+        out = {}
+        for kind, other in (("hoh", self.period.previous()), ("yoy", self.period.year_before())):
+            that = metrics(other.id)
+            out[kind] = changes(this, that, other.id) if that is not None else None
+        return out
 
 
 @dataclass
@@ -34,28 +57,25 @@ def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, stor
                         roster=roster, today=today)
     folder = out_dir / period.id
     with store.transaction() as conn:
-        values = store.accepted_of_period(conn, period.id)
-        history = {p: store.accepted_of_period(conn, p.id) for p in (period.previous(), period.year_before())}
+        stored = [p for p in store.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
+        by_period = {p: store.accepted_of_period(conn, p) for p in {*stored, period.id}}
         submissions = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, period.id)]
         unassigned = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, None)]
         unreadable = store.unreadable_files(conn)
         file_ids = store.file_ids_of_period(conn, period.id)
     small = cfg.small_medium_max_lawyers
-    province, by_city = aggregate(values, cfg.cities, small, roster)
-    compared = {}
-    for key, other in (("hoh", period.previous()), ("yoy", period.year_before())):
-        before = history[other]
-        compared[key] = changes(province, aggregate(before, cfg.cities, small, None)[0], other.id) if before else None
+    aggregates = {p: aggregate(v, cfg.cities, small, roster if p == period.id else None) for p, v in by_period.items()}
+    data = PeriodData(period, by_period[period.id], aggregates)
+    province, by_city = aggregates[period.id]
+    compared = data.changes_for(None)
     summary = build_summary(period.id, province, by_city, compared["hoh"], compared["yoy"], submissions, unreadable,
                             unassigned, datetime.now(UTC).isoformat(timespec="seconds"))
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
-    workbook = build_summary_workbook(summary, cfg.cities, values, setup.schema, title)
-    write_atomic(folder / "汇总表.xlsx", workbook)
+    write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
     for file_id in file_ids:
         write_receipt(setup, store, file_id, folder / "回执")
     result = ReportResult(period, folder, intake, summary, [folder / "summary.json", folder / "汇总表.xlsx"])
     if documents is not None:
-        result.documents += documents(setup, period, summary, values, history, folder)
+        result.documents = documents(setup, data, summary, folder) + result.documents
     return result
-

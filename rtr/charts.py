@@ -8,8 +8,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib import font_manager  # noqa: E402
-from matplotlib import pyplot as plt  # noqa: E402
+from matplotlib import font_manager
+from matplotlib import pyplot as plt
 
 _COLORS = ("#C00000", "#1F4E79", "#7F7F7F", "#BF9000")
 
@@ -29,8 +29,9 @@ def _png(fig) -> bytes:
 def coverage_by_area(names: list[str], series: dict[str, list[float | None]], title: str, font: Path) -> bytes:
     """Grouped horizontal bars, one group per city (or district), rates as percentages."""
     prop = _font(font)
-    height = max(3.0, 0.32 * len(names) * len(series) + 1.2)
-    fig, ax = plt.subplots(figsize=(6.3, height))
+    # at most about 0.6 of the page's width per inch of height for 21 cities: it must fit the type area
+    height = min(8.0, max(2.6, 0.24 * len(names) + 1.2))
+    fig, ax = plt.subplots(figsize=(7.0, height))
     bar = 0.8 / max(1, len(series))
     for i, (label, values) in enumerate(series.items()):
         ys = [n + i * bar for n in range(len(names))]
@@ -41,7 +42,7 @@ def coverage_by_area(names: list[str], series: dict[str, list[float | None]], ti
     ax.set_xlim(0, 100)
     ax.set_xlabel("%", fontproperties=prop)
     ax.set_title(title, fontproperties=prop)
-    ax.legend(prop=prop, loc="lower right")
+    ax.legend(prop=prop, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(series), frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)
 

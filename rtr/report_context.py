@@ -30,18 +30,19 @@ def phrases(metrics: dict, changes: dict, previous: Period, units: dict[str, str
     return out
 
 
-def pick_highlights(firms: list[dict]) -> list[dict]:
+def pick_highlights(firms: list[dict], per: str = "city") -> list[dict]:
     """特色做法 quoted from field 701: firms with their own Party organisation first, then more
-    members, then by USCC; at most one firm per city and five in all; each quote cut at 200 characters."""
+    members, then by USCC; at most one firm per city (`per="district"` in a city report) and five in
+    all; each quote cut at 200 characters."""
     ranked = sorted(
         (f for f in firms if (f.get("highlights") or "").strip()),
         key=lambda f: (f.get("org_type") not in OWN, -int(f.get("members") or 0), str(f.get("uscc"))),
     )
-    chosen, cities = [], set()
+    chosen, seen = [], set()
     for f in ranked:
-        if f.get("city") in cities:
+        if f.get(per) in seen:
             continue
-        cities.add(f.get("city"))
+        seen.add(f.get(per))
         text = " ".join(str(f["highlights"]).split())
         chosen.append({"firm_name": f.get("firm_name") or "", "city": f.get("city") or "",
                        "text": text if len(text) <= HIGHLIGHT_CHARS else text[:HIGHLIGHT_CHARS] + "……"})
@@ -98,7 +99,7 @@ def build_context(*, province: str, scope: str, period: Period, metrics: dict, c
         "w": warning_counts(submissions),
         "received": len(submissions),
         "rejected": rejected,
-        "highlights": pick_highlights(firms),
+        "highlights": pick_highlights(firms, "city" if scope == "全省" else "district"),
         "problem_quotes": problem_quotes(firms),
         "rows": [table_row(name, row) for name, row in rows],
         "total": table_row("合计", m),

@@ -297,6 +297,10 @@ class Store:
                     by_return.setdefault(f.return_id, []).append(dict(f._mapping))
         return [(dict(r._mapping), r.path, by_return.get(r.id, [])) for r in rows]
 
+    def periods_with_accepted(self, conn: Connection) -> list[str]:
+        rows = conn.execute(select(returns.c.period).where(returns.c.status == "accepted").distinct())
+        return sorted(r.period for r in rows if r.period)
+
     def unreadable_files(self, conn: Connection) -> list[dict]:
         rows = conn.execute(select(files.c.path, files.c.message).where(files.c.outcome == "unreadable").order_by(files.c.path))
         return [{"file": r.path, "rule": "F01", "message": r.message} for r in rows]
