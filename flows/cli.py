@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -123,19 +124,8 @@ def intake(
     """读取收件文件夹中的新文件：审核、入库，并为每个文件生成回执。可重复运行，也可同时运行。"""
 
     def body() -> None:
-        from rtr.store import Store
-
-        setup = load_setup(config)
-        cfg = setup.config
-        folder = inbox or cfg.inbox
-        if not folder.is_dir():
-            raise ConfigError(f"收件文件夹不存在：{folder}")
-        firms = load_roster(roster or cfg.roster, setup)
-        store = Store(sqlite_url(db) if db else cfg.store_url)
-        try:
+        with _opened(config, inbox, db, roster) as (setup, folder, store, firms):
             result = _with_progress(setup, folder, store, firms)
-        finally:
-            store.close()
         typer.echo(result.line())
 
     _guarded(body)
@@ -157,20 +147,10 @@ def report(
     def body() -> None:
         from flows.documents import render_documents
         from flows.report import run_report
-        from rtr.store import Store
 
-        setup = load_setup(config)
-        cfg = setup.config
-        folder = inbox or cfg.inbox
-        if not folder.is_dir():
-            raise ConfigError(f"收件文件夹不存在：{folder}")
-        firms = load_roster(roster or cfg.roster, setup)
-        store = Store(sqlite_url(db) if db else cfg.store_url)
-        try:
-            result = run_report(setup, p, inbox=folder, out_dir=out or cfg.outputs, store=store, roster=firms,
-                                today=date.today(), documents=render_documents)
-        finally:
-            store.close()
+        with _opened(config, inbox, db, roster) as (setup, folder, store, firms):
+            result = run_report(setup, p, inbox=folder, out_dir=out or setup.config.outputs, store=store,
+                                roster=firms, today=date.today(), documents=render_documents)
         typer.echo(result.intake.line())
         m = result.summary["metrics"]
         typer.echo(f"{p.label}：已采用报表 {m['firms']} 份。输出：")
@@ -180,6 +160,24 @@ def report(
             typer.echo("邮件：本版本尚不发送邮件（见 README），报告已写入上述文件夹。")
 
     _guarded(body)
+
+
+@contextmanager
+def _opened(config: Path, inbox: Path | None, db: Path | None, roster: Path | None):
+    """What intake and report both start from: settings, the inbox, the roster and the store (options over config)."""
+    from rtr.store import Store
+
+    setup = load_setup(config)
+    cfg = setup.config
+    folder = inbox or cfg.inbox
+    if not folder.is_dir():
+        raise ConfigError(f"收件文件夹不存在：{folder}")
+    firms = load_roster(roster or cfg.roster, setup)
+    store = Store(sqlite_url(db) if db else cfg.store_url)
+    try:
+        yield setup, folder, store, firms
+    finally:
+        store.close()
 
 
 def _with_progress(setup: Setup, folder: Path, store, firms):
