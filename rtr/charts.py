@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +15,9 @@ from matplotlib import pyplot as plt
 _COLORS = ("#C00000", "#1F4E79", "#7F7F7F", "#BF9000")
 
 
+@lru_cache(maxsize=4)
 def _font(path: Path) -> font_manager.FontProperties:
+    """Registers the font once per process (a report draws dozens of charts)."""
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path))
 
