@@ -32,10 +32,6 @@ app = typer.Typer(
 ConfigOpt = Annotated[Path, typer.Option("--config", help="配置文件 config file", show_default=True)]
 
 
-class Failure(Exception):
-    """The run failed in a way we can explain (exit 1)."""
-
-
 def _fail(message: str, code: int) -> None:
     typer.secho(message, err=True, fg=typer.colors.RED)
     raise typer.Exit(code)
@@ -46,8 +42,6 @@ def _guarded(body: Callable[[], None]) -> None:
         body()
     except (ConfigError, RosterError) as exc:
         _fail(f"配置错误：{exc}", 2)
-    except Failure as exc:
-        _fail(f"运行失败：{exc}", 1)
     except typer.Exit:
         raise
     except KeyboardInterrupt:

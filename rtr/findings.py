@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 FILE = "file"
 ERROR = "error"
@@ -24,9 +24,6 @@ class Finding:
     label: str | None = None
     value: str | None = None
     remark: str | None = None
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def where(sheet: str | None, cell: str | None) -> str:

@@ -10,7 +10,6 @@ from rtr.textnorm import match_key
 
 HEADER = "header"
 INDICATOR = "indicator"
-COUNT_KINDS = frozenset({"count", "amount"})
 
 
 @dataclass(frozen=True)

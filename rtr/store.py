@@ -309,12 +309,6 @@ class Store:
         rows = conn.execute(select(returns.c.file_id).where(returns.c.period == period).distinct())
         return sorted(r.file_id for r in rows)
 
-    def counts(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            by_outcome = dict(conn.execute(text("SELECT outcome, COUNT(*) FROM files GROUP BY outcome")).all())
-            by_status = dict(conn.execute(text("SELECT status, COUNT(*) FROM returns GROUP BY status")).all())
-        return {**{f"files_{k}": v for k, v in by_outcome.items()}, **{f"returns_{k}": v for k, v in by_status.items()}}
-
 
 def _finding_columns(f: Finding) -> dict:
     return dict(rule=f.rule, severity=f.severity, field=f.field, label=f.label, sheet=f.sheet, cell=f.cell,
