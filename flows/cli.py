@@ -139,21 +139,74 @@ def report(
     p = _period(period) if period else latest_ended(date.today())
 
     def body() -> None:
+        from flows.delivery import deliver
         from flows.documents import render_documents
         from flows.report import run_report
 
         with _opened(config, inbox, db, roster) as (setup, folder, store, firms):
             result = run_report(setup, p, inbox=folder, out_dir=out or setup.config.outputs, store=store,
                                 roster=firms, today=date.today(), documents=render_documents)
-        typer.echo(result.intake.line())
-        m = result.summary["metrics"]
-        typer.echo(f"{p.label}：已采用报表 {m['firms']} 份。输出：")
-        for path in result.documents:
-            typer.echo(f"  {path}")
-        if not no_email:
-            typer.echo("邮件：本版本尚不发送邮件（见 README），报告已写入上述文件夹。")
+            typer.echo(result.intake.line())
+            typer.echo(f"{p.label}：已采用报表 {result.summary['metrics']['firms']} 份。输出：")
+            for path in result.documents:
+                typer.echo(f"  {path}")
+            if no_email:
+                return
+            if not setup.config.email.enabled:
+                typer.echo("邮件：未启用（config.toml [email] enabled = false），报告未发送。")
+                return
+            try:
+                _print_outcomes(deliver(setup, store, p, result.folder))
+            except ConfigError as exc:  # the documents are written; `send` can deliver them later
+                typer.echo(f"邮件未发送：{exc}")
 
     _guarded(body)
+
+
+@app.command(epilog="示例 example:  python -m flows send --period 2024H1")
+def send(
+    period: Annotated[str, typer.Option(help="报告期，如 2024H1")],
+    force: Annotated[bool, typer.Option("--force", help="已发送过的也重新发送")] = False,
+    out: Annotated[Path | None, typer.Option(help="输出文件夹（默认取配置）")] = None,
+    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """把某一报告期已生成的报告发送给配置的收件人；已送达的不再重复发送（除非 --force）。"""
+    p = _period(period)
+
+    def body() -> None:
+        from flows.delivery import deliver
+        from rtr.store import Store
+
+        setup = load_setup(config)
+        if not setup.config.email.enabled:
+            raise ConfigError("邮件未启用：请在 config.toml [email] 中设置 enabled = true 及服务器和收件人")
+        folder = (out or setup.config.outputs) / p.id
+        if not (folder / "summary.json").is_file():
+            raise ConfigError(f"{folder} 中没有报告：请先运行 python -m flows report --period {p.id}")
+        store = Store(sqlite_url(db) if db else setup.config.store_url)
+        try:
+            outcomes = deliver(setup, store, p, folder, force=force)
+        finally:
+            store.close()
+        _print_outcomes(outcomes)
+        if any(o.status == "failed" for o in outcomes):
+            raise typer.Exit(1)
+
+    _guarded(body)
+
+
+def _print_outcomes(outcomes) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    labels = {"sent": "已发送", "skipped": "已送达过，未重发", "failed": "发送失败"}
+    table = Table("范围", "收件人", "文件", "结果", "尝试次数", "错误")
+    for o in outcomes:
+        table.add_row(o.scope, o.recipient, "\n".join(o.documents), labels[o.status], str(o.attempts or ""), o.error or "")
+    Console(width=160).print(table)
+    if not outcomes:
+        typer.echo("没有配置收件人（config.toml [email] province_recipients / city_recipients）。")
 
 
 @contextmanager

@@ -36,6 +36,9 @@ class Email:
     password_env: str = "RTR_SMTP_PASSWORD"
     province_recipients: tuple[str, ...] = ()
     city_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_attempts: int = 3  # per message, for temporary failures (4xx, connection errors)
+    retry_seconds: float = 5.0  # first wait; doubles after each failed attempt
+    timeout_seconds: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -160,5 +163,8 @@ def parse_config(raw: dict, root: Path) -> Config:
             password_env=str(email.get("password_env", "RTR_SMTP_PASSWORD")),
             province_recipients=_strings(email.get("province_recipients", []), "[email] province_recipients") if email.get("province_recipients") else (),
             city_recipients={c: _strings(v, f"[email.city_recipients] {c}") for c, v in city_recipients.items()},
+            max_attempts=_number(email, "email", "max_attempts", 3, minimum=1, whole=True),
+            retry_seconds=_number(email, "email", "retry_seconds", 5.0),
+            timeout_seconds=_number(email, "email", "timeout_seconds", 30.0, minimum=0.1),
         ),
     )

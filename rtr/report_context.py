@@ -79,6 +79,10 @@ def table_row(name: str, m: dict) -> dict[str, str]:
     }
 
 
+def report_title(period: Period, scope: str) -> str:
+    return f"{period.label}{scope}律师行业党建工作情况报告"
+
+
 def build_context(*, province: str, scope: str, period: Period, metrics: dict, changes: dict, submissions: list[dict],
                   firms: list[dict], rows: list[tuple[str, dict]], missing: list[dict] | None,
                   units: dict[str, str]) -> dict:
@@ -92,7 +96,7 @@ def build_context(*, province: str, scope: str, period: Period, metrics: dict, c
         "period_label": period.label,
         "period_id": period.id,
         "period_end": f"{period.end.year}年{period.end.month}月{period.end.day}日",
-        "title": f"{period.label}{scope}律师行业党建工作情况报告",
+        "title": report_title(period, scope),
         "m": {k: number(v) if isinstance(v, (int, float)) else v for k, v in m.items() if k != "missing"},
         "p": {k: pct(m.get(k)) for k in (*RATES, "report_rate")},
         "has_roster": m.get("expected_firms") is not None,

@@ -104,6 +104,22 @@ Index("ix_findings_return", findings.c.return_id)
 Index("ix_findings_file", findings.c.file_id)
 
 
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("period", String(8), nullable=False),
+    Column("document", String(512), nullable=False),  # path under the period's output folder
+    Column("sha256", String(64), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("status", String(16), nullable=False),  # sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("last_error", Text),
+    UniqueConstraint("period", "document", "recipient", name="uq_delivery"),
+)
+
+
 def _json_default(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
@@ -308,6 +324,28 @@ class Store:
     def file_ids_of_period(self, conn: Connection, period: str) -> list[int]:
         rows = conn.execute(select(returns.c.file_id).where(returns.c.period == period).distinct())
         return sorted(r.file_id for r in rows)
+
+
+    # deliveries -----------------------------------------------------------------------------
+    def delivered(self, conn: Connection, period: str, document: str, recipient: str) -> bool:
+        row = conn.execute(select(deliveries.c.status).where(
+            deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient)).first()
+        return row is not None and row.status == "sent"
+
+    def record_delivery(self, conn: Connection, *, period: str, document: str, sha256: str, recipient: str,
+                        status: str, attempts: int, error: str | None) -> None:
+        key = (deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient)
+        row = conn.execute(select(deliveries.c.id, deliveries.c.attempts).where(*key)).first()
+        values = dict(sha256=sha256, status=status, updated_at=now_iso(), last_error=error)
+        if row is None:
+            conn.execute(deliveries.insert().values(period=period, document=document, recipient=recipient,
+                                                    attempts=attempts, **values))
+        else:
+            conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(attempts=row.attempts + attempts, **values))
+
+    def deliveries_of(self, conn: Connection, period: str) -> list[dict]:
+        rows = conn.execute(select(deliveries).where(deliveries.c.period == period).order_by(deliveries.c.id))
+        return [dict(r._mapping) for r in rows]
 
 
 def _finding_columns(f: Finding) -> dict:

@@ -113,3 +113,12 @@ def test_roster_option_gives_w10(tmp_path, config):
     assert result.returncode == 0, result.stderr
     rules = sqlite3.connect(tmp_path / "data/r.sqlite").execute("SELECT rule FROM findings").fetchall()
     assert rules == [("W10",)]
+
+
+def test_send_needs_email_enabled_and_a_report(tmp_path, config):
+    result = run("send", "--period", "2024H1", config=config)
+    assert result.returncode == 2 and "邮件未启用" in result.stderr
+    enabled = tmp_path / "mail.toml"
+    enabled.write_text(config.read_text(encoding="utf-8") + '[email]\nenabled = true\nhost = "127.0.0.1"\nport = 1\n', encoding="utf-8")
+    result = run("send", "--period", "2024H1", config=enabled)
+    assert result.returncode == 2 and "请先运行" in result.stderr and "Traceback" not in result.stderr

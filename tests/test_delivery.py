@@ -1,0 +1,168 @@
+"""E-mail delivery against a real SMTP server (aiosmtpd on 127.0.0.1), and the delivery ledger."""
+
+from __future__ import annotations
+
+import email
+import socket
+from dataclasses import replace
+from datetime import date
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from flows.delivery import deliver
+from flows.documents import render_documents
+from flows.report import run_report
+from flows.settings import load_setup
+from rtr.config import ConfigError, Email, sqlite_url
+from rtr.periods import Period
+from rtr.sample import make_sample
+from rtr.store import Store
+from tests.test_intake import drop
+
+ROOT = Path(__file__).resolve().parents[1]
+CITIES = ("广州市", "深圳市", "佛山市")
+P = Period(2024, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Inbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+class Server:
+    """A real SMTP server on 127.0.0.1 that a test can bring up (again) on the same port."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def up(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def down(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp():
+    server = Server()
+    yield server
+    server.down()
+
+
+@pytest.fixture(scope="module")
+def reported(tmp_path_factory, schema):
+    tmp = tmp_path_factory.mktemp("mail")
+    base = load_setup(ROOT / "config.toml")
+    setup = replace(base, config=replace(base.config, cities=CITIES, settle_seconds=0, receipts=tmp / "回执", archive=tmp / "orig"))
+    for f in make_sample(schema, CITIES, P, 20, seed=5).files:
+        drop(tmp / "inbox", f.path, f.data)
+    store = Store(sqlite_url(tmp / "r.sqlite"))
+    result = run_report(setup, P, inbox=tmp / "inbox", out_dir=tmp / "out", store=store, roster=None, today=date(2026, 1, 15),
+                        documents=render_documents)
+    store.close()
+    return setup, result.folder
+
+
+def mail_setup(setup, port: int, **email_changes):
+    mail = Email(enabled=True, host="127.0.0.1", port=port, security="none", sender="党建报表 <noreply@example.org>",
+                 province_recipients=("sheng1@example.org", "sheng2@example.org"),
+                 city_recipients={"广州市": ("gz@example.org",)}, max_attempts=3, retry_seconds=0.01, timeout_seconds=5)
+    return replace(setup, config=replace(setup.config, email=replace(mail, **email_changes)))
+
+
+def fresh_store(tmp_path: Path) -> Store:
+    return Store(sqlite_url(tmp_path / "ledger.sqlite"))
+
+
+def test_right_messages_reach_the_right_recipients(reported, smtp, tmp_path):
+    setup, folder = reported
+    smtp.up()
+    port, inbox = smtp.port, smtp.inbox
+    outcomes = deliver(mail_setup(setup, port), fresh_store(tmp_path), P, folder, sleep=lambda s: None)
+    assert [o.status for o in outcomes] == ["sent", "sent", "sent"]
+    by_rcpt = {tuple(rcpts): msg for rcpts, msg in inbox.messages}
+    assert set(by_rcpt) == {("sheng1@example.org",), ("sheng2@example.org",), ("gz@example.org",)}
+    province = by_rcpt[("sheng1@example.org",)]
+    assert province["Subject"] == "2024年上半年全省律师行业党建工作情况报告"
+    names = {a.get_filename(): a for a in province.iter_attachments()}
+    assert set(names) == {"2024年上半年全省律师行业党建工作情况报告.docx", "2024年上半年汇总表.xlsx"}
+    assert names["2024年上半年汇总表.xlsx"].get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert names["2024年上半年全省律师行业党建工作情况报告.docx"].get_content() == (folder / "2024年上半年全省律师行业党建工作情况报告.docx").read_bytes()
+    assert names["2024年上半年汇总表.xlsx"].get_content() == (folder / "汇总表.xlsx").read_bytes()
+    city = by_rcpt[("gz@example.org",)]
+    (attachment,) = list(city.iter_attachments())
+    assert attachment.get_filename() == "2024年上半年广州市律师行业党建工作情况报告.docx"
+    assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert attachment.get_content() == (folder / "分地市/广州市.docx").read_bytes()
+    assert "广州市" in city.get_body(("plain",)).get_content()
+
+
+def test_server_down_then_later_send_delivers_each_document_once(reported, smtp, tmp_path):
+    setup, folder = reported
+    port, inbox = smtp.port, smtp.inbox  # the server is down
+    store = fresh_store(tmp_path)
+    before = {p: p.read_bytes() for p in folder.rglob("*.docx")}
+    waits = []
+    down = deliver(mail_setup(setup, port), store, P, folder, sleep=waits.append)
+    assert {o.status for o in down} == {"failed"} and all(o.attempts == 3 for o in down)
+    assert waits == [0.01, 0.02] * 3  # backoff doubles between attempts
+    with store.transaction() as conn:
+        ledger = store.deliveries_of(conn, P.id)
+    assert len(ledger) == 5 and all(r["status"] == "failed" and r["attempts"] == 3 and r["last_error"] for r in ledger)
+    assert {p: p.read_bytes() for p in folder.rglob("*.docx")} == before  # documents untouched
+    smtp.up()
+    up = deliver(mail_setup(setup, port), store, P, folder, sleep=lambda s: None)
+    assert [o.status for o in up] == ["sent"] * 3
+    again = deliver(mail_setup(setup, port), store, P, folder, sleep=lambda s: None)
+    assert [o.status for o in again] == ["skipped"] * 3
+    assert len(inbox.messages) == 3  # each recipient got its documents exactly once
+    with store.transaction() as conn:
+        ledger = store.deliveries_of(conn, P.id)
+    assert all(r["status"] == "sent" and r["attempts"] == 4 and len(r["sha256"]) == 64 for r in ledger)
+    forced = deliver(mail_setup(setup, port), store, P, folder, force=True, sleep=lambda s: None)
+    assert [o.status for o in forced] == ["sent"] * 3 and len(inbox.messages) == 6
+
+
+def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp_path, monkeypatch):
+    setup, folder = reported
+    port = free_port()
+    inbox = Inbox()
+
+    def refuse(server, session, envelope, mechanism, auth_data):
+        return AuthResult(success=False, handled=False)
+
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=refuse, auth_require_tls=False)
+    controller.start()
+    try:
+        configured = mail_setup(setup, port, user="sender@example.org", password_env="RTR_TEST_SMTP_PASSWORD")
+        monkeypatch.delenv("RTR_TEST_SMTP_PASSWORD", raising=False)
+        with pytest.raises(ConfigError, match="RTR_TEST_SMTP_PASSWORD"):
+            deliver(configured, fresh_store(tmp_path), P, folder)
+        monkeypatch.setenv("RTR_TEST_SMTP_PASSWORD", "s3cret-password")
+        store = fresh_store(tmp_path)
+        outcomes = deliver(configured, store, P, folder, sleep=lambda s: None)
+    finally:
+        controller.stop()
+    assert {o.status for o in outcomes} == {"failed"}
+    assert all(o.attempts == 1 for o in outcomes)  # 535 is permanent: no retry
+    assert all("s3cret-password" not in (o.error or "") for o in outcomes)
+    assert b"s3cret-password" not in (tmp_path / "ledger.sqlite").read_bytes()
