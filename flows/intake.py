@@ -82,6 +82,50 @@ def _settled(candidates: list[InboxFile], settle_seconds: float) -> tuple[list[I
     return sorted(ready, key=lambda f: f.rel), waiting
 
 
+def list_new(store: Store, inbox: Path, settle_seconds: float, result: IntakeResult) -> list[InboxFile]:
+    """Files not in the ledger (by path, size and mtime) whose size and mtime have settled."""
+    seen = store.ledger_stats()
+    listed = list_inbox(inbox)
+    fresh = [f for f in listed if (f.rel, f.size, f.mtime) not in seen]
+    result.seen = len(listed) - len(fresh)
+    todo, result.waiting = _settled(fresh, settle_seconds)
+    return todo
+
+
+def take_files(setup: Setup, ctx, store: Store, files: list[InboxFile], archive_dir: Path, result: IntakeResult,
+               progress: Callable[[int], None] | None = None) -> tuple[list[int], set[int]]:
+    """Ledger, archive, check and store each file; returns the new file ids and the files whose receipts change."""
+    new_ids: list[int] = []
+    changed: set[int] = set()
+    for f in files:
+        try:
+            data = f.path.read_bytes()
+        except OSError:
+            result.waiting += 1  # vanished or unreadable right now: left for the next scan
+            continue
+        file_id, touched = _take_file(setup, ctx, store, f, data, archive_dir, result)
+        if file_id is not None:
+            new_ids.append(file_id)
+            changed |= touched
+        if progress:
+            progress(1)
+    return new_ids, changed
+
+
+def finish(setup: Setup, store: Store, new_ids: list[int], changed: set[int], receipts_dir: Path, result: IntakeResult) -> None:
+    """Counts the new returns by their final status and writes the receipts that changed."""
+    with store.transaction() as conn:
+        for file_id in new_ids:
+            for r in store.returns_of_file(conn, file_id):
+                setattr(result, r["status"], getattr(result, r["status"]) + 1)
+    for file_id in sorted(changed):
+        result.receipts.append(write_receipt(setup, store, file_id, receipts_dir))
+
+
+def rule_context(setup: Setup, roster: list[RosterFirm] | None, today: date):
+    return setup.rule_context(today, frozenset(f.uscc for f in roster) if roster is not None else None)
+
+
 def run_intake(
     setup: Setup,
     *,
@@ -93,36 +137,19 @@ def run_intake(
     today: date,
     progress: Callable[[int, int], None] | None = None,
 ) -> IntakeResult:
-    cfg = setup.config
-    ctx = setup.rule_context(today, frozenset(f.uscc for f in roster) if roster is not None else None)
     result = IntakeResult()
     with store.intake_lock():
-        seen = store.ledger_stats()
-        listed = list_inbox(inbox)
-        fresh = [f for f in listed if (f.rel, f.size, f.mtime) not in seen]
-        result.seen = len(listed) - len(fresh)
-        todo, result.waiting = _settled(fresh, cfg.settle_seconds)
-        changed_files: set[int] = set()
-        new_file_ids: list[int] = []
-        for i, f in enumerate(todo):
-            try:
-                data = f.path.read_bytes()
-            except OSError:
-                result.waiting += 1  # vanished or unreadable right now: left for the next scan
-                continue
-            file_id, changed = _take_file(setup, ctx, store, f, data, archive_dir, result)
-            if file_id is not None:
-                new_file_ids.append(file_id)
-                changed_files |= changed
+        todo = list_new(store, inbox, setup.config.settle_seconds, result)
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
             if progress:
-                progress(i + 1, len(todo))
-        with store.transaction() as conn:
-            for file_id in new_file_ids:
-                for r in store.returns_of_file(conn, file_id):
-                    key = r["status"]
-                    setattr(result, key, getattr(result, key) + 1)
-        for file_id in sorted(changed_files):
-            result.receipts.append(write_receipt(setup, store, file_id, receipts_dir))
+                progress(done, len(todo))
+
+        new_ids, changed = take_files(setup, rule_context(setup, roster, today), store, todo, archive_dir, result, step)
+        finish(setup, store, new_ids, changed, receipts_dir, result)
     return result
 
 

@@ -55,6 +55,14 @@ def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, stor
     cfg = setup.config
     intake = run_intake(setup, inbox=inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
                         roster=roster, today=today)
+    folder, summary, written = write_outputs(setup, period, out_dir=out_dir, store=store, roster=roster, documents=documents)
+    return ReportResult(period, folder, intake, summary, written)
+
+
+def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, roster: list[RosterFirm] | None,
+                  documents=None) -> tuple[Path, dict, list[Path]]:
+    """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths)."""
+    cfg = setup.config
     folder = out_dir / period.id
     with store.transaction() as conn:
         stored = [p for p in store.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
@@ -75,7 +83,7 @@ def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, stor
     write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
     for file_id in file_ids:
         write_receipt(setup, store, file_id, folder / "回执")
-    result = ReportResult(period, folder, intake, summary, [folder / "summary.json", folder / "汇总表.xlsx"])
+    written = [folder / "summary.json", folder / "汇总表.xlsx"]
     if documents is not None:
-        result.documents = documents(setup, data, summary, folder) + result.documents
-    return result
+        written = documents(setup, data, summary, folder) + written
+    return folder, summary, written
