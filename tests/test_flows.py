@@ -1,0 +1,83 @@
+"""The Prefect flows, run for real under prefect_test_harness (started once, only for these tests)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from rtr.config import GUANGDONG
+from rtr.periods import Period
+from rtr.sample import make_sample
+from tests.test_delivery import Server
+from tests.test_intake import drop
+
+pytestmark = pytest.mark.prefect
+
+
+@pytest.fixture(scope="session")
+def harness():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def write_config(tmp: Path, *, port: int | None = None, cities=("广州市", "深圳市", "佛山市")) -> Path:
+    text = (
+        "[province]\nname = \"广东省\"\ncities = [" + ", ".join(f'"{c}"' for c in cities) + "]\n"
+        '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "out/回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
+        "[intake]\nsettle_seconds = 0\n"
+    )
+    if port:
+        text += (f'[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nsender = "bot@example.org"\n'
+                 'province_recipients = ["sheng@example.org"]\nmax_attempts = 1\n[email.city_recipients]\n"广州市" = ["gz@example.org"]\n')
+    path = tmp / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_intake_flow_in_chunks_matches_one_pass(harness, tmp_path, schema):
+    from flows.pipeline import intake_flow
+
+    sample = make_sample(schema, GUANGDONG, Period(2024, 1), 30, seed=8, messy=True)
+    for run in ("chunked", "single"):
+        for f in sample.files:
+            drop(tmp_path / run / "inbox", f.path, f.data)
+    chunked = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG)), chunk_size=7)
+    single = intake_flow(str(write_config(tmp_path / "single", cities=GUANGDONG)), chunk_size=1000)
+    assert chunked["line"] == single["line"] and chunked["accepted"] >= 10
+
+    def stored(run):
+        db = sqlite3.connect(tmp_path / run / "data/r.sqlite")
+        return sorted(db.execute("SELECT path, sheet, uscc, period, status FROM returns").fetchall())
+
+    assert stored("chunked") == stored("single")
+    again = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG)), chunk_size=7)
+    assert again["new"] == 0 and again["accepted"] == 0
+
+
+def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, schema):
+    from prefect.artifacts import Artifact
+
+    from flows.pipeline import report_flow
+
+    server = Server()
+    server.up()
+    try:
+        config = write_config(tmp_path, port=server.port)
+        for f in make_sample(schema, ("广州市", "深圳市", "佛山市"), Period(2024, 1), 15, seed=2).files:
+            drop(tmp_path / "inbox", f.path, f.data)
+        result = report_flow(str(config), period="2024H1")
+    finally:
+        server.down()
+    assert result["period"] == "2024H1" and result["firms"] == 15 and result["intake"]["accepted"] == 15
+    folder = Path(result["folder"])
+    assert (folder / "2024年上半年全省律师行业党建工作情况报告.docx").is_file() and (folder / "分地市/广州市.docx").is_file()
+    assert sorted(d["status"] for d in result["delivered"]) == ["sent", "sent"]
+    assert sorted(r for rcpts, _ in server.inbox.messages for r in rcpts) == ["gz@example.org", "sheng@example.org"]
+    report = Artifact.get("report-2024h1")
+    assert report is not None and "已采用报表 **15** 份" in report.data and "分地市/广州市.docx" in report.data
+    findings = Artifact.get("intake-findings")
+    assert findings is not None and findings.type == "table"
