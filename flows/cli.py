@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,8 +17,8 @@ from typing import Annotated
 import typer
 
 from flows.files import write_atomic
-from flows.intake import RosterError, load_roster, run_intake
-from flows.settings import Setup, load_setup
+from flows.intake import RosterError, load_roster
+from flows.settings import load_setup
 from rtr.config import ConfigError, sqlite_url
 from rtr.periods import Period, latest_ended, parse_period
 
@@ -118,9 +117,22 @@ def intake(
     """读取收件文件夹中的新文件：审核、入库，并为每个文件生成回执。可重复运行，也可同时运行。"""
 
     def body() -> None:
-        with _opened(config, inbox, db, roster) as (setup, folder, store, firms):
-            result = _with_progress(setup, folder, store, firms)
-        typer.echo(result.line())
+        _check_paths(config, inbox, roster)
+        from flows.pipeline import intake_flow, progress_hook
+
+        if sys.stdout.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("读取报表", total=None)
+                token = progress_hook.set(lambda done, total: bar.update(task, completed=done, total=total))
+                try:
+                    result = intake_flow(str(config), **_paths(inbox, db, roster))
+                finally:
+                    progress_hook.reset(token)
+        else:
+            result = intake_flow(str(config), **_paths(inbox, db, roster))
+        typer.echo(result["line"])
 
     _guarded(body)
 
@@ -139,26 +151,21 @@ def report(
     p = _period(period) if period else latest_ended(date.today())
 
     def body() -> None:
-        from flows.delivery import deliver
-        from flows.documents import render_documents
-        from flows.report import run_report
+        _check_paths(config, inbox, roster)
+        from flows.pipeline import report_flow
 
-        with _opened(config, inbox, db, roster) as (setup, folder, store, firms):
-            result = run_report(setup, p, inbox=folder, out_dir=out or setup.config.outputs, store=store,
-                                roster=firms, today=date.today(), documents=render_documents)
-            typer.echo(result.intake.line())
-            typer.echo(f"{p.label}：已采用报表 {result.summary['metrics']['firms']} 份。输出：")
-            for path in result.documents:
-                typer.echo(f"  {path}")
-            if no_email:
-                return
-            if not setup.config.email.enabled:
-                typer.echo("邮件：未启用（config.toml [email] enabled = false），报告未发送。")
-                return
-            try:
-                _print_outcomes(deliver(setup, store, p, result.folder))
-            except ConfigError as exc:  # the documents are written; `send` can deliver them later
-                typer.echo(f"邮件未发送：{exc}")
+        result = report_flow(str(config), period=p.id, out=str(out) if out else None, no_email=no_email,
+                             **_paths(inbox, db, roster))
+        typer.echo(result["intake"]["line"])
+        typer.echo(f"{p.label}：已采用报表 {result['firms']} 份。输出：")
+        for path in result["documents"]:
+            typer.echo(f"  {path}")
+        if no_email:
+            return
+        if result["delivered"] is None:
+            typer.echo("邮件：未启用（config.toml [email] enabled = false），报告未发送。")
+        else:
+            _print_outcomes(result["delivered"])
 
     _guarded(body)
 
@@ -203,41 +210,30 @@ def _print_outcomes(outcomes) -> None:
     labels = {"sent": "已发送", "skipped": "已送达过，未重发", "failed": "发送失败"}
     table = Table("范围", "收件人", "文件", "结果", "尝试次数", "错误")
     for o in outcomes:
-        table.add_row(o.scope, o.recipient, "\n".join(o.documents), labels[o.status], str(o.attempts or ""), o.error or "")
+        o = o if isinstance(o, dict) else vars(o)
+        table.add_row(o["scope"], o["recipient"], "\n".join(o["documents"]), labels[o["status"]], str(o["attempts"] or ""),
+                      o["error"] or "")
     Console(width=160).print(table)
     if not outcomes:
         typer.echo("没有配置收件人（config.toml [email] province_recipients / city_recipients）。")
 
 
-@contextmanager
-def _opened(config: Path, inbox: Path | None, db: Path | None, roster: Path | None):
-    """What intake and report both start from: settings, the inbox, the roster and the store (options over config)."""
-    from rtr.store import Store
+def _paths(inbox: Path | None, db: Path | None, roster: Path | None) -> dict[str, str | None]:
+    """Command-line paths for a flow's parameters (None: the flow takes them from the config)."""
+    return {"inbox": str(inbox) if inbox else None, "db": str(db) if db else None, "roster": str(roster) if roster else None}
 
+
+def _check_paths(config: Path, inbox: Path | None, roster: Path | None) -> None:
+    """Bad settings are reported before any flow starts (exit 2, a message, no traceback)."""
     setup = load_setup(config)
-    cfg = setup.config
-    folder = inbox or cfg.inbox
+    folder = inbox or setup.config.inbox
     if not folder.is_dir():
         raise ConfigError(f"收件文件夹不存在：{folder}")
-    firms = load_roster(roster or cfg.roster, setup)
-    store = Store(sqlite_url(db) if db else cfg.store_url)
-    try:
-        yield setup, folder, store, firms
-    finally:
-        store.close()
-
-
-def _with_progress(setup: Setup, folder: Path, store, firms):
-    kwargs = dict(inbox=folder, store=store, receipts_dir=setup.config.receipts, archive_dir=setup.config.archive,
-                  roster=firms, today=date.today())
-    if not sys.stdout.isatty():
-        return run_intake(setup, **kwargs)
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("读取报表", total=None)
-        return run_intake(setup, progress=lambda done, total: bar.update(task, completed=done, total=total), **kwargs)
+    load_roster(roster or setup.config.roster, setup)
 
 
 def main() -> None:
+    # Staff read our one-line results; Prefect's run logs (and their tracebacks) still reach the
+    # Prefect API and UI, but not this terminal. Set PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=INFO to see them.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     app(prog_name="python -m flows")

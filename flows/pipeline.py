@@ -11,6 +11,8 @@ Both leave artifacts in the Prefect UI: the findings of an intake run, and a sum
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +27,8 @@ from rtr.periods import latest_ended, parse_period
 from rtr.store import Store
 
 CHUNK = 250
+# set by the CLI on a terminal: called with (files done, files in all) after each chunk
+progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar("progress_hook", default=None)
 
 
 def _io_failure(task_, task_run, state) -> bool:
@@ -81,10 +85,13 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             ctx = rule_context(setup, firms, date.today())
             new_ids: list[int] = []
             changed: set[int] = set()
+            hook = progress_hook.get()
             for start in range(0, len(todo), chunk_size):
                 ids, touched = take_chunk_task(setup, ctx, store, todo[start : start + chunk_size], cfg.archive, result)
                 new_ids += ids
                 changed |= touched
+                if hook:
+                    hook(min(start + chunk_size, len(todo)), len(todo))
             finish_task(setup, store, new_ids, changed, cfg.receipts, result)
             if new_ids:
                 create_table_artifact(_findings_table(store, new_ids), key="intake-findings",
