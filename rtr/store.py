@@ -158,7 +158,18 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        """Two processes opening a new store at once must not both create its tables."""
+        if self.sqlite_path is not None:
+            with open(str(self.sqlite_path) + ".schema.lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                metadata.create_all(self.engine)
+        else:
+            with self.engine.begin() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(424243)"))
+                metadata.create_all(conn)
 
     def close(self) -> None:
         self.engine.dispose()
