@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -199,6 +199,24 @@ def send(
         _print_outcomes(outcomes)
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(1)
+
+    _guarded(body)
+
+
+@app.command(epilog="示例 example:  python -m flows serve --config config.toml")
+def serve(config: ConfigOpt = Path("config.toml")) -> None:
+    """常驻运行：定时扫描收件文件夹（每 N 分钟），并按计划（默认 1 月 10 日和 7 月 10 日 9:00）生成和发送半年报告。"""
+
+    def body() -> None:
+        from flows.serve import serve_forever
+        from rtr.schedule import next_report_runs
+
+        setup = load_setup(config)
+        s = setup.config.schedule
+        typer.echo(f"每 {s.scan_every_minutes:g} 分钟扫描 {setup.config.inbox}；下次报告：")
+        for when, period in next_report_runs(s.report_cron, s.timezone, datetime.now(UTC)):
+            typer.echo(f"  {when:%Y-%m-%d %H:%M %z} → {period.label}")
+        serve_forever(setup, config)
 
     _guarded(body)
 

@@ -1,0 +1,62 @@
+"""`serve`: one process serving the inbox scan and the semiannual report as Prefect deployments."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from prefect.schedules import Cron, Interval
+
+from flows.pipeline import intake_flow, report_flow
+from flows.settings import Setup
+from rtr.config import ConfigError
+from rtr.store import Store
+
+
+def build_deployments(setup: Setup, config_path: Path) -> list:
+    schedule = setup.config.schedule
+    params = {"config_path": str(config_path.resolve())}
+    scan = intake_flow.to_deployment(
+        name="inbox-scan",
+        schedule=Interval(timedelta(minutes=schedule.scan_every_minutes), timezone=schedule.timezone),
+        parameters=params,
+        concurrency_limit=1,  # one scan at a time; a slow scan is never overtaken by the next
+        description="读取收件文件夹中已写完的新文件，审核、入库并生成回执",
+    )
+    report = report_flow.to_deployment(
+        name="semiannual-report",
+        schedule=Cron(schedule.report_cron, timezone=schedule.timezone),
+        parameters=params,
+        concurrency_limit=1,
+        description="汇总刚结束的半年并发送报告",
+    )
+    return [scan, report]
+
+
+@contextmanager
+def serve_lock(setup: Setup) -> Iterator[None]:
+    """One `serve` per store: a second one refuses with a message instead of doubling every run."""
+    store = Store(setup.config.store_url)
+    path = Path(str(store.sqlite_path) + ".serve.lock") if store.sqlite_path else setup.config.root / ".serve.lock"
+    store.close()
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"另一个 serve 已在为同一个数据库运行（锁文件 {path}）：请先停止它") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def serve_forever(setup: Setup, config_path: Path) -> None:
+    from prefect import serve
+
+    with serve_lock(setup):
+        # pause_on_shutdown=False: stopping serve keeps the schedules, so a report due while it was
+        # down runs when it comes back
+        serve(*build_deployments(setup, config_path), pause_on_shutdown=False)
