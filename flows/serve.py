@@ -53,10 +53,48 @@ def serve_lock(setup: Setup) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+DEPLOYMENTS = ("intake/inbox-scan", "report/semiannual-report")
+
+
+def release_orphaned_runs() -> int:
+    """Marks Crashed the runs of our deployments that a stopped `serve` left pending or running.
+
+    Only one serve runs per store (serve_lock), so at start-up such runs have no process behind
+    them; left alone they would hold the deployment's concurrency slot and hold back every new run.
+    """
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.exceptions import ObjectNotFound
+    from prefect.states import Crashed
+
+    with get_client(sync_client=True) as client:
+        ids = []
+        for name in DEPLOYMENTS:
+            try:
+                ids.append(client.read_deployment_by_name(name).id)
+            except ObjectNotFound:
+                continue
+        if not ids:
+            return 0
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            deployment_id=FlowRunFilterDeploymentId(any_=ids),
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))))
+        for run in runs:
+            client.set_flow_run_state(run.id, Crashed(message="serve 停止时该运行未完成"), force=True)
+        return len(runs)
+
+
 def serve_forever(setup: Setup, config_path: Path) -> None:
     from prefect import serve
 
     with serve_lock(setup):
+        release_orphaned_runs()
         # pause_on_shutdown=False: stopping serve keeps the schedules, so a report due while it was
         # down runs when it comes back
         serve(*build_deployments(setup, config_path), pause_on_shutdown=False)

@@ -3,6 +3,7 @@ files dropped into the inbox while it runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -52,16 +53,22 @@ def prefect_server(tmp_path):
         server.wait(30)
 
 
-def test_served_scan_takes_each_file_once_and_waits_for_half_copied_ones(prefect_server, tmp_path, schema):
+def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survives_a_restart(prefect_server, tmp_path, schema):
     config = tmp_path / "config.toml"
     config.write_text('[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
                       "[intake]\nsettle_seconds = 2\n[schedule]\nscan_every_minutes = 0.1\n", encoding="utf-8")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    log = (tmp_path / "serve.log").open("w")
-    serve = subprocess.Popen([sys.executable, "-m", "flows", "serve", "--config", str(config)], cwd=ROOT,
-                             env=prefect_server | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"},
-                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    def start_serve(name: str) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "flows", "serve", "--config", str(config)], cwd=ROOT,
+                                env=prefect_server | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"},
+                                stdout=(tmp_path / name).open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+    def stop(process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(60)
+
+    serve = start_serve("serve.log")
     try:
         (inbox / "a.xlsx").write_bytes(form_bytes(schema, clean_values()))
         wait_for(lambda: (tmp_path / "回执/a_回执.xlsx").exists(), 150, "the first receipt")
@@ -78,8 +85,21 @@ def test_served_scan_takes_each_file_once_and_waits_for_half_copied_ones(prefect
         wait_for(lambda: (tmp_path / "回执/b_回执.xlsx").exists(), 150, "the second receipt")
         time.sleep(8)  # more scans pass: nothing is read twice
     finally:
-        os.killpg(serve.pid, signal.SIGINT)
-        serve.wait(60)
+        stop(serve)
+    # stopped: the schedules stay active, and a scan that falls due meanwhile runs when serve is back
+    api = prefect_server["PREFECT_API_URL"]
+    for name in ("intake/inbox-scan", "report/semiannual-report"):
+        deployment = json.load(urllib.request.urlopen(f"{api}/deployments/name/{name}", timeout=10))
+        assert deployment["paused"] is False and all(s["active"] for s in deployment["schedules"])
+    (inbox / "c.xlsx").write_bytes(form_bytes(schema, clean_values() | {"uscc": valid_uscc("31440000MD0333333")}))
+    time.sleep(10)
+    assert not (tmp_path / "回执/c_回执.xlsx").exists()
+    serve = start_serve("serve-again.log")
+    try:
+        wait_for(lambda: (tmp_path / "回执/c_回执.xlsx").exists(), 150, "the receipt after the restart")
+    finally:
+        stop(serve)
     db = sqlite3.connect(tmp_path / "data/r.sqlite")
-    assert sorted(db.execute("SELECT path, outcome FROM files").fetchall()) == [("a.xlsx", "processed"), ("b.xlsx", "processed")]
-    assert db.execute("SELECT COUNT(*), SUM(status = 'accepted') FROM returns").fetchone() == (2, 2)
+    assert sorted(db.execute("SELECT path, outcome FROM files").fetchall()) == [
+        ("a.xlsx", "processed"), ("b.xlsx", "processed"), ("c.xlsx", "processed")]
+    assert db.execute("SELECT COUNT(*), SUM(status = 'accepted') FROM returns").fetchone() == (3, 3)
