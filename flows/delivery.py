@@ -20,7 +20,7 @@ from rtr.config import ConfigError, Email
 from rtr.mail import PROVINCE, Document, Parcel, build_message, plan_parcels, render_texts, text_variables
 from rtr.periods import Period
 from rtr.receipts import safe_component
-from rtr.report_context import report_title
+from rtr.report_context import report_path, report_title
 from rtr.store import Store
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -51,11 +51,14 @@ def period_documents(setup: Setup, period: Period, folder: Path) -> tuple[list[D
         path = folder / rel
         return Document(name, rel, path.read_bytes()) if path.is_file() else None
 
-    report = f"{safe_component(report_title(period, PROVINCE))}.docx"
-    province = [d for d in (doc(report, report), doc("汇总表.xlsx", f"{period.label}汇总表.xlsx")) if d]
+    def shown(scope: str) -> str:  # the name the recipient sees
+        return f"{safe_component(report_title(period, scope))}.docx"
+
+    report = doc(report_path(period, PROVINCE), shown(PROVINCE))
+    province = [d for d in (report, doc("汇总表.xlsx", f"{period.label}汇总表.xlsx")) if d]
     cities = {}
     for city in setup.config.cities:
-        found = doc(f"分地市/{safe_component(city)}.docx", f"{safe_component(report_title(period, city))}.docx")
+        found = doc(report_path(period, city), shown(city))
         if found:
             cities[city] = [found]
     return province, cities

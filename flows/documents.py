@@ -17,8 +17,7 @@ from rtr.charts import coverage_by_area, trend
 from rtr.config import ConfigError
 from rtr.metrics import compute, frame
 from rtr.periods import parse_period
-from rtr.receipts import safe_component
-from rtr.report_context import build_context
+from rtr.report_context import build_context, report_path
 
 TREND_RATES = {"own_org_rate": "单独组建率", "org_coverage_rate": "党的组织覆盖率", "work_coverage_rate": "党的工作覆盖率",
                "charter_rate": "党建入章程比例"}
@@ -87,7 +86,7 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
     images = {"chart_coverage": coverage(list(cfg.cities), [m for _, m in rows], "各地市党的组织覆盖率和工作覆盖率"),
               "chart_trend": _trend_chart(data, None, font)}
     jobs = [DocumentJob(template_path(setup, "province_report", "province_report.docx"), context, images,
-                        folder / f"{safe_component(context['title'])}.docx")]
+                        folder / report_path(data.period, "全省"))]
     city_template = template_path(setup, "city_report", "city_report.docx")
     for city in cfg.cities:
         firms = [f for f in data.values if f.get("city") == city]
@@ -101,7 +100,7 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
         names, metrics = ([d for d, _ in rows], [m for _, m in rows]) if rows else ([city], [by_city[city]])
         images = {"chart_coverage": coverage(names, metrics, f"{city}党的组织覆盖率和工作覆盖率"),
                   "chart_trend": _trend_chart(data, city, font)}
-        jobs.append(DocumentJob(city_template, context, images, folder / "分地市" / f"{safe_component(city)}.docx"))
+        jobs.append(DocumentJob(city_template, context, images, folder / report_path(data.period, city)))
     return jobs
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from rtr.metrics import COUNT_KEYS, OWN, RATES
 from rtr.periods import Period
 from rtr.phrasing import against_label, count_change, joined, number, pct, rate_change, unit_of
+from rtr.receipts import safe_component
 
 HIGHLIGHTS_MAX = 5
 HIGHLIGHT_CHARS = 200
@@ -81,6 +82,14 @@ def table_row(name: str, m: dict) -> dict[str, str]:
 
 def report_title(period: Period, scope: str) -> str:
     return f"{period.label}{scope}律师行业党建工作情况报告"
+
+
+def report_path(period: Period, scope: str, province_scope: str = "全省") -> str:
+    """Where a report goes under the period's output folder: the provincial report by its title,
+    a city's as `分地市/<city>.docx`. Rendering writes there and delivery looks there."""
+    if scope == province_scope:
+        return f"{safe_component(report_title(period, scope))}.docx"
+    return f"分地市/{safe_component(scope)}.docx"
 
 
 def build_context(*, province: str, scope: str, period: Period, metrics: dict, changes: dict, submissions: list[dict],
