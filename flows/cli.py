@@ -196,7 +196,7 @@ def send(
             outcomes = deliver(setup, store, p, folder, force=force)
         finally:
             store.close()
-        _print_outcomes(outcomes)
+        _print_outcomes([vars(o) for o in outcomes])
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(1)
 
@@ -221,14 +221,13 @@ def serve(config: ConfigOpt = Path("config.toml")) -> None:
     _guarded(body)
 
 
-def _print_outcomes(outcomes) -> None:
+def _print_outcomes(outcomes: list[dict]) -> None:
     from rich.console import Console
     from rich.table import Table
 
     labels = {"sent": "已发送", "skipped": "已送达过，未重发", "failed": "发送失败"}
     table = Table("范围", "收件人", "文件", "结果", "尝试次数", "错误")
     for o in outcomes:
-        o = o if isinstance(o, dict) else vars(o)
         table.add_row(o["scope"], o["recipient"], "\n".join(o["documents"]), labels[o["status"]], str(o["attempts"] or ""),
                       o["error"] or "")
     Console(width=160).print(table)
