@@ -118,7 +118,9 @@ def intake(
 
     def body() -> None:
         _check_paths(config, inbox, roster)
-        from flows.pipeline import intake_flow, progress_hook
+        from flows.pipeline import configured_intake, progress_hook
+
+        intake_flow = configured_intake(load_setup(config).config)
 
         if sys.stdout.isatty():
             from rich.progress import Progress

@@ -9,19 +9,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the whole new one, never a half-written one."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Readers see the old file or the whole new one, never a half-written one. `durable=False`
+    skips the fsync (≈0.3 ms a file) for bulk writes that end with one `flush_to_disk()`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def flush_to_disk() -> None:
+    """Everything written so far reaches the disk (one sync for a batch of non-durable writes)."""
+    os.sync()
 
 
 def sha256(data: bytes) -> str:
@@ -65,5 +72,5 @@ def archive_original(archive: Path, digest: str, suffix: str, data: bytes) -> st
     rel = f"{digest[:2]}/{digest}{suffix.lower()}"
     target = archive / rel
     if not target.exists():
-        write_atomic(target, data)
+        write_atomic(target, data, durable=False)  # the intake flushes once per batch, before its commit
     return rel

@@ -1,26 +1,32 @@
 """Intake: every new file in the inbox read once, checked, stored, and answered with a receipt.
 
-This module only sequences the core (`rtr`) and does the I/O: listing, hashing, archiving,
-the store and writing receipts.
+Three steps per batch of files, so that the first can run anywhere (threads, processes, Dask
+workers on other machines) and only the second touches the store:
+
+1. `read_files`: read, hash, archive the original, examine (the core's checks). No store.
+2. `store_reads`: one transaction for the batch: ledger, returns, findings, who counts (S01).
+3. `write_receipts`: the receipts of every file whose receipt is due, from the store.
+
+This module only sequences the core (`rtr`) and does the I/O.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flows.files import InboxFile, archive_original, list_inbox, restat, sha256, write_atomic
+from flows.files import InboxFile, archive_original, flush_to_disk, list_inbox, restat, sha256, write_atomic
 from flows.settings import Setup
-from rtr.examine import SPREADSHEET, classify, examine, file_finding, to_new_return
+from rtr.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
 from rtr.receipts import build_receipt, receipt_from_rows, receipt_name
 from rtr.roster import RosterFirm, parse_roster
-from rtr.rules import history_findings
+from rtr.rules import RuleContext, history_findings
 from rtr.store import Store
 from rtr.values import city_index
-from rtr.workbook import load_workbook
+from rtr.workbook import Limits, load_workbook
 
 
 class RosterError(ValueError):
@@ -47,6 +53,18 @@ class IntakeResult:
         )
         extras = [(self.superseded, "被替代 {} 份"), (self.duplicate, "重复发送 {} 个"), (self.waiting, "仍在写入、下次读取 {} 个")]
         return text + "".join(f" | {fmt.format(n)}" for n, fmt in extras if n)
+
+
+@dataclass(frozen=True)
+class ReadFile:
+    """One inbox file after step 1."""
+
+    file: InboxFile
+    digest: str | None  # None: the file vanished or could not be read just now
+    size: int = 0
+    kind: str = SPREADSHEET  # or why it is ignored
+    archived_as: str | None = None
+    examined: Examined | None = None
 
 
 def load_roster(path: Path | None, setup: Setup) -> list[RosterFirm] | None:
@@ -92,38 +110,140 @@ def list_new(store: Store, inbox: Path, settle_seconds: float, result: IntakeRes
     return todo
 
 
-def take_files(setup: Setup, ctx, store: Store, files: list[InboxFile], archive_dir: Path, result: IntakeResult,
-               progress: Callable[[int], None] | None = None) -> tuple[list[int], set[int]]:
-    """Ledger, archive, check and store each file; returns the new file ids and the files whose receipts change."""
-    new_ids: list[int] = []
-    changed: set[int] = set()
+def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> Examined:
+    try:
+        return examine(rel, data, ctx, limits)
+    except Exception as exc:  # a reader bug must not sink the batch; the file is answered, not dropped
+        return Examined(f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 打开另存后重新发送", [])
+
+
+def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> list[ReadFile]:
+    """Step 1: each file's bytes read once, hashed, archived (spreadsheets) and examined."""
+    out = []
+    archived = False
     for f in files:
         try:
             data = f.path.read_bytes()
         except OSError:
-            result.waiting += 1  # vanished or unreadable right now: left for the next scan
+            out.append(ReadFile(f, None))  # vanished or unreadable right now: left for the next scan
             continue
-        file_id, touched = _take_file(setup, ctx, store, f, data, archive_dir, result)
-        if file_id is not None:
-            new_ids.append(file_id)
-            changed |= touched
-        if progress:
-            progress(1)
-    return new_ids, changed
+        digest, kind = sha256(data), classify(f.rel)
+        if kind != SPREADSHEET:
+            out.append(ReadFile(f, digest, len(data), kind))
+            continue
+        saved = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data)
+        archived = True
+        out.append(ReadFile(f, digest, len(data), kind, saved, _examine_safely(f.rel, data, ctx, limits)))
+    if archived:
+        flush_to_disk()  # the originals are on disk before the store says they were received
+    return out
 
 
-def finish(setup: Setup, store: Store, new_ids: list[int], changed: set[int], receipts_dir: Path, result: IntakeResult) -> None:
-    """Counts the new returns by their final status and writes the receipts that changed."""
+def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: IntakeResult) -> list[int]:
+    """Step 2, one transaction: ledger entries, returns and findings of a batch; returns the new file ids."""
+    new_ids: list[int] = []
     with store.transaction() as conn:
-        for file_id in new_ids:
-            for r in store.returns_of_file(conn, file_id):
-                setattr(result, r["status"], getattr(result, r["status"]) + 1)
-    for file_id in sorted(changed):
-        result.receipts.append(write_receipt(setup, store, file_id, receipts_dir))
+        # content → (file id, path) of the first file with it, including those this batch adds
+        known = {d: (row.id, row.path) for d, row in store.files_by_hash(conn, [r.digest for r in reads if r.digest]).items()}
+        # W08 compares with the previous half-year's accepted return; fetched for the batch at once,
+        # but looked up live for a key this batch has already touched
+        wanted = {(str(c.values["uscc"]), c.period.previous().id) for r in reads if r.examined
+                  for c in r.examined.returns if c.period is not None and c.values.get("uscc")}
+        before = store.accepted_values_of(conn, wanted)
+        touched: set[tuple[str, str]] = set()
+        pending: set[tuple[str, str]] = set()
+        changed: set[int] = set()
+        finding_rows: list[dict] = []
+        for r in reads:
+            if r.digest is None:
+                result.waiting += 1
+                continue
+            f = r.file
+            same = known.get(r.digest)
+            if same is not None and same[1] == f.rel:
+                store.touch_file(conn, same[0], r.size, f.mtime)  # same content saved again
+                result.seen += 1
+                continue
+            common = dict(path=f.rel, size=r.size, mtime=f.mtime, sha256=r.digest)
+            if r.kind != SPREADSHEET:
+                file_id = store.add_file(conn, outcome="ignored", message=r.kind, **common)
+                known.setdefault(r.digest, (file_id, f.rel))
+                result.ignored += 1
+                continue
+            result.new += 1
+            if same is not None:
+                message = f"与已收到的文件“{same[1]}”内容完全相同，未重复计入"
+                file_id = store.add_file(conn, outcome="duplicate", message=message, duplicate_of=same[0],
+                                         archived_as=r.archived_as, receipt_due=True, **common)
+                result.duplicate += 1
+            elif r.examined is None or r.examined.problem:
+                problem = r.examined.problem if r.examined else "文件无法读取"
+                file_id = store.add_file(conn, outcome="unreadable", message=problem, archived_as=r.archived_as,
+                                         receipt_due=True, **common)
+                store.add_file_finding(conn, file_id, file_finding(f.rel, problem))
+                result.unreadable += 1
+            else:
+                checked_returns = r.examined.returns
+                file_id = store.add_file(conn, outcome="processed", archived_as=r.archived_as,
+                                         n_returns=len(checked_returns), receipt_due=True, **common)
+                new = []
+                for checked in checked_returns:
+                    if checked.period is not None and checked.values.get("uscc"):
+                        previous = checked.period.previous().id
+                        key = (str(checked.values["uscc"]), previous)
+                        if key in touched:
+                            if pending:
+                                changed |= store.resolve_keys(conn, pending)
+                                pending.clear()
+                            prior = store.accepted_values_of(conn, {key}).get(key)
+                        else:
+                            prior = before.get(key)
+                        checked.findings.extend(history_findings(checked, prior, previous, ctx.thresholds, ctx.schema))
+                    new.append(to_new_return(checked))
+                keys = store.insert_returns(conn, file_id, f.rel, f.mtime, new, finding_rows)
+                touched |= keys
+                pending |= keys
+            known.setdefault(r.digest, (file_id, f.rel))
+            new_ids.append(file_id)
+        store.insert_findings(conn, finding_rows)
+        if pending:
+            changed |= store.resolve_keys(conn, pending)
+        store.mark_receipts_due(conn, changed - set(new_ids))
+    return new_ids
 
 
-def rule_context(setup: Setup, roster: list[RosterFirm] | None, today: date):
+def tally(store: Store, new_ids: list[int], result: IntakeResult) -> None:
+    """Counts the new returns by their final status (a later batch may have superseded an earlier one)."""
+    with store.transaction() as conn:
+        for status, n in store.status_counts(conn, new_ids).items():
+            setattr(result, status, getattr(result, status) + n)
+
+
+def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: list[int] | None = None) -> list[Path]:
+    """Step 3: the receipts of these files (default: every file whose receipt is due), written then marked done."""
+    with store.transaction() as conn:
+        ids = store.receipts_due(conn) if file_ids is None else file_ids
+        rows = store.receipt_rows(conn, ids)
+    written = []
+    for file_row, return_rows, finding_rows, replacements in rows:
+        data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
+        target = receipts_dir / receipt_name(file_row["path"])
+        write_atomic(target, build_receipt(data, setup.schema.title), durable=False)
+        written.append(target)
+    if file_ids is None and ids:
+        flush_to_disk()
+        with store.transaction() as conn:
+            store.mark_receipts_written(conn, ids)
+    return written
+
+
+def rule_context(setup: Setup, roster: list[RosterFirm] | None, today: date) -> RuleContext:
     return setup.rule_context(today, frozenset(f.uscc for f in roster) if roster is not None else None)
+
+
+def batches(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def run_intake(
@@ -136,73 +256,20 @@ def run_intake(
     roster: list[RosterFirm] | None,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    batch_size: int = 250,
 ) -> IntakeResult:
+    """The three steps in this process, batch after batch (the Prefect flow in pipeline.py runs the same steps as tasks)."""
     result = IntakeResult()
     with store.intake_lock():
         todo = list_new(store, inbox, setup.config.settle_seconds, result)
-        done = 0
-
-        def step(n: int) -> None:
-            nonlocal done
-            done += n
+        ctx = rule_context(setup, roster, today)
+        done, new_ids = 0, []
+        for batch in batches(todo, batch_size):
+            new_ids += store_reads(ctx, store, read_files(batch, ctx, setup.config.limits, archive_dir), result)
+            result.receipts += write_receipts(setup, store, receipts_dir)
+            done += len(batch)
             if progress:
                 progress(done, len(todo))
-
-        new_ids, changed = take_files(setup, rule_context(setup, roster, today), store, todo, archive_dir, result, step)
-        finish(setup, store, new_ids, changed, receipts_dir, result)
+        result.receipts += write_receipts(setup, store, receipts_dir)  # also any a crashed run left due
+        tally(store, new_ids, result)
     return result
-
-
-def _take_file(setup, ctx, store: Store, f: InboxFile, data: bytes, archive_dir: Path, result: IntakeResult):
-    """Ledger, archive, check and store one file in one transaction. Returns (file id, files whose receipts change)."""
-    digest = sha256(data)
-    # the file's real size and mtime are those of the bytes read, which may differ from the listing
-    kind = classify(f.rel)
-    with store.transaction() as conn:
-        known = store.file_by_hash(conn, digest)
-        if known is not None and known.path == f.rel:
-            store.touch_file(conn, known.id, len(data), f.mtime)  # same content saved again
-            result.seen += 1
-            return None, set()
-        common = dict(path=f.rel, size=len(data), mtime=f.mtime, sha256=digest)
-        if kind != SPREADSHEET:
-            store.add_file(conn, outcome="ignored", message=kind, **common)
-            result.ignored += 1
-            return None, set()
-        result.new += 1
-        archived = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data)
-        if known is not None:
-            message = f"与已收到的文件“{known.path}”内容完全相同，未重复计入"
-            file_id = store.add_file(conn, outcome="duplicate", message=message, duplicate_of=known.id, archived_as=archived, **common)
-            result.duplicate += 1
-            return file_id, {file_id}
-        examined = examine(f.rel, data, ctx, setup.config.limits)
-        if examined.problem:
-            file_id = store.add_file(conn, outcome="unreadable", message=examined.problem, archived_as=archived, **common)
-            store.add_file_finding(conn, file_id, file_finding(f.rel, examined.problem))
-            result.unreadable += 1
-            return file_id, {file_id}
-        file_id = store.add_file(conn, outcome="processed", archived_as=archived, **common)
-        new = []
-        for checked in examined.returns:
-            if checked.period is not None and checked.values.get("uscc"):
-                previous = checked.period.previous().id
-                before = store.accepted_values(conn, str(checked.values["uscc"]), previous)
-                checked.findings.extend(history_findings(checked, before, previous, ctx.thresholds, ctx.schema))
-            new.append(to_new_return(checked))
-        changed = store.add_returns(conn, file_id, f.rel, f.mtime, new)
-        return file_id, changed
-
-
-def write_receipt(setup: Setup, store: Store, file_id: int, receipts_dir: Path) -> Path:
-    with store.transaction() as conn:
-        file_row = store.file(conn, file_id).__dict__
-        return_rows = store.returns_of_file(conn, file_id)
-        finding_rows = store.findings_of_file(conn, file_id)
-        replacements = {
-            r["id"]: store.replacement(conn, r["uscc"], r["period"]) for r in return_rows if r["status"] == "superseded"
-        }
-    data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
-    target = receipts_dir / receipt_name(file_row["path"])
-    write_atomic(target, build_receipt(data, setup.schema.title))
-    return target

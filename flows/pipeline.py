@@ -1,10 +1,14 @@
 """The Prefect flows. They only sequence the steps in flows/intake.py, flows/report.py and
 flows/delivery.py; every decision is in the core (`rtr`).
 
-- `intake_flow`: new inbox files in chunks, one task per chunk (≈4.5 ms of orchestration per task, so
-  chunking keeps it cheap at tens of thousands of files); retries only for I/O errors, never for
-  validation (a bad return is a result, not a failure).
+- `intake_flow`: new inbox files in batches, one task per batch (≈4.5 ms of orchestration per task,
+  so batching keeps it cheap at tens of thousands of files). Reading and checking a batch runs on
+  the configured task runner (threads, processes or Dask, `[runner]`), a few batches ahead; storing
+  and receipts run in the flow's process, batch after batch, in inbox order. Retries only for I/O
+  errors, never for validation (a bad return is a result, not a failure).
 - `report_flow`: intake (as a subflow) → aggregate and write every output → e-mail delivery.
+Large or stateful arguments are passed `quote`d: Prefect would otherwise walk every object in them
+looking for futures (slow for a batch of returns, and it cannot rebuild a store or the schema).
 Both leave artifacts in the Prefect UI: the findings of an intake run, and a summary of a report run.
 """
 
@@ -19,14 +23,26 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
-from flows.intake import IntakeResult, finish, list_new, load_roster, rule_context, take_files
+from flows.intake import (
+    IntakeResult,
+    ReadFile,
+    batches,
+    list_new,
+    load_roster,
+    read_files,
+    rule_context,
+    store_reads,
+    tally,
+    write_receipts,
+)
 from flows.settings import load_setup
-from rtr.config import sqlite_url
+from rtr.config import Config, Runner, sqlite_url
 from rtr.periods import latest_ended, parse_period
 from rtr.store import Store
 
-CHUNK = 250
 # set by the CLI on a terminal: called with (files done, files in all) after each chunk
 progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar("progress_hook", default=None)
 
@@ -51,54 +67,91 @@ def list_inbox_task(store: Store, inbox: Path, settle_seconds: float, result: In
 
 
 @io_task
-def take_chunk_task(setup, ctx, store: Store, files, archive: Path, result: IntakeResult):
-    return take_files(setup, ctx, store, files, archive, result)
+def read_batch_task(files: list, ctx, limits, archive: Path) -> list[ReadFile]:
+    return read_files(files, ctx, limits, archive)
 
 
 @io_task
-def finish_task(setup, store: Store, new_ids: list[int], changed: set[int], receipts: Path, result: IntakeResult):
-    finish(setup, store, new_ids, changed, receipts, result)
+def store_batch_task(ctx, store: Store, reads: list[ReadFile], result: IntakeResult) -> list[int]:
+    return store_reads(ctx, store, reads, result)
 
 
-def _findings_table(store: Store, new_ids: list[int]) -> list[dict]:
-    rows = []
-    with store.transaction() as conn:
-        for file_id in new_ids:
-            for f in store.findings_of_file(conn, file_id):
-                rows.append({"file": store.file(conn, file_id).path, "rule": f["rule"], "severity": f["severity"],
-                             "cell": f["cell"] or "", "field": f["label"] or "", "value": f["value"] or "",
-                             "message": f["message"]})
-    return rows
+@io_task
+def receipts_task(setup, store: Store, receipts: Path) -> list[Path]:
+    return write_receipts(setup, store, receipts)
 
 
-@flow(name="intake")
+@io_task
+def tally_task(store: Store, new_ids: list[int], result: IntakeResult) -> None:
+    tally(store, new_ids, result)
+
+
+def task_runner(runner: Runner):
+    """The configured task runner for intake's read-and-check batches."""
+    if runner.kind == "processes":
+        return ProcessPoolTaskRunner(max_workers=runner.workers)
+    if runner.kind == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if runner.dask_address:
+            return DaskTaskRunner(address=runner.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": runner.workers, "threads_per_worker": 1, "processes": True})
+    return ThreadPoolTaskRunner(max_workers=runner.workers)
+
+
+def configured_intake(config: Config):
+    """`intake_flow` with the task runner `[runner]` asks for."""
+    return intake_flow.with_options(task_runner=task_runner(config.runner))
+
+
+@flow(name="intake", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: str | None = None,
-                roster: str | None = None, chunk_size: int = CHUNK) -> dict:
+                roster: str | None = None, chunk_size: int | None = None) -> dict:
     setup = load_setup(Path(config_path))
     cfg = setup.config
     firms = load_roster(Path(roster) if roster else cfg.roster, setup)
     store = Store(sqlite_url(Path(db)) if db else cfg.store_url)
     result = IntakeResult()
+    size = chunk_size or cfg.runner.batch_size
     try:
         with store.intake_lock():
-            todo = list_inbox_task(store, Path(inbox) if inbox else cfg.inbox, cfg.settle_seconds, result)
+            todo = list_inbox_task(quote(store), Path(inbox) if inbox else cfg.inbox, cfg.settle_seconds, quote(result))
             ctx = rule_context(setup, firms, date.today())
             new_ids: list[int] = []
-            changed: set[int] = set()
             hook = progress_hook.get()
-            for start in range(0, len(todo), chunk_size):
-                ids, touched = take_chunk_task(setup, ctx, store, todo[start : start + chunk_size], cfg.archive, result)
-                new_ids += ids
-                changed |= touched
+            queue = list(batches(todo, size))
+            ahead = 2 * cfg.runner.workers  # batches read ahead of the store: bounds the memory held in results
+            futures = [read_batch_task.submit(quote(b), quote(ctx), cfg.limits, cfg.archive) for b in queue[:ahead]]
+            done = 0
+            for i in range(len(queue)):
+                reads = futures[i].result()
+                futures[i] = None  # let the batch's results go once stored
+                if i + ahead < len(queue):
+                    futures.append(read_batch_task.submit(quote(queue[i + ahead]), quote(ctx), cfg.limits, cfg.archive))
+                new_ids += store_batch_task(quote(ctx), quote(store), quote(reads), quote(result))
+                result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)
+                done += len(queue[i])
                 if hook:
-                    hook(min(start + chunk_size, len(todo)), len(todo))
-            finish_task(setup, store, new_ids, changed, cfg.receipts, result)
+                    hook(done, len(todo))
+            result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)  # also any a crashed run left due
+            tally_task(quote(store), quote(new_ids), quote(result))
             if new_ids:
-                create_table_artifact(_findings_table(store, new_ids), key="intake-findings",
-                                      description=f"本次读取的审核问题：{result.line()}")
+                rows, total = _findings_table(store, new_ids)
+                more = f"（共 {total} 条，此处列出前 {len(rows)} 条，完整清单见回执和汇总表）" if total > len(rows) else ""
+                create_table_artifact(rows, key="intake-findings", description=f"本次读取的审核问题{more}：{result.line()}")
     finally:
         store.close()
     return {"line": result.line(), **{k: v for k, v in vars(result).items() if k != "receipts"}}
+
+
+ARTIFACT_ROWS = 500
+
+
+def _findings_table(store: Store, new_ids: list[int]) -> tuple[list[dict], int]:
+    with store.transaction() as conn:
+        rows, total = store.findings_of_files(conn, new_ids, ARTIFACT_ROWS)
+    return [{"file": f["path"], "rule": f["rule"], "severity": f["severity"], "cell": f["cell"] or "",
+             "field": f["label"] or "", "value": f["value"] or "", "message": f["message"]} for f in rows], total
 
 
 @io_task
@@ -152,7 +205,7 @@ def report_flow(config_path: str = "config.toml", period: str | None = None, inb
                 out: str | None = None, db: str | None = None, roster: str | None = None, no_email: bool = False) -> dict:
     setup = load_setup(Path(config_path))
     p = parse_period(period) if period else latest_ended(date.today())
-    intake = intake_flow(config_path, inbox=inbox, db=db, roster=roster)
+    intake = configured_intake(setup.config)(config_path, inbox=inbox, db=db, roster=roster)
     folder, summary, written = write_outputs_task(config_path, p.id, out, db, roster)
     delivered = None
     if not no_email and setup.config.email.enabled:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.files import write_atomic
-from flows.intake import IntakeResult, run_intake, write_receipt
+from flows.files import flush_to_disk, write_atomic
+from flows.intake import IntakeResult, run_intake, write_receipts
 from flows.settings import Setup
 from rtr.metrics import aggregate, changes
 from rtr.periods import Period, parse_period
@@ -81,8 +81,9 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
     write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
-    for file_id in file_ids:
-        write_receipt(setup, store, file_id, folder / "回执")
+    for start in range(0, len(file_ids), 1000):
+        write_receipts(setup, store, folder / "回执", file_ids[start : start + 1000])
+    flush_to_disk()
     written = [folder / "summary.json", folder / "汇总表.xlsx"]
     if documents is not None:
         written = documents(setup, data, summary, folder) + written

@@ -41,6 +41,19 @@ class Email:
     timeout_seconds: float = 30.0
 
 
+RUNNER_KINDS = ("threads", "processes", "dask")
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Where intake's read-and-check batches run; storing stays in the flow's process."""
+
+    kind: str = "threads"  # threads | processes | dask
+    workers: int = 2  # threads or processes; for dask, the workers of a local cluster when no address is given
+    dask_address: str = ""  # tcp://scheduler:8786 of an existing Dask cluster
+    batch_size: int = 250  # files per task: ≈4.5 ms of orchestration per task, so batches keep it small
+
+
 @dataclass(frozen=True)
 class Config:
     root: Path
@@ -59,6 +72,7 @@ class Config:
     schedule: Schedule = Schedule()
     templates: dict[str, Path] = field(default_factory=dict)
     email: Email = Email()
+    runner: Runner = Runner()
 
 
 def sqlite_url(path: Path) -> str:
@@ -98,6 +112,10 @@ def parse_config(raw: dict, root: Path) -> Config:
     metrics = _section(raw, "metrics")
     schedule = _section(raw, "schedule")
     email = _section(raw, "email")
+    runner = _section(raw, "runner")
+    kind = runner.get("kind", "threads")
+    if kind not in RUNNER_KINDS:
+        raise ConfigError(f"config.toml: [runner] kind should be one of {', '.join(RUNNER_KINDS)}, not {kind!r}")
 
     def path(key: str, default: str) -> Path:
         value = paths.get(key, default)
@@ -166,5 +184,11 @@ def parse_config(raw: dict, root: Path) -> Config:
             max_attempts=_number(email, "email", "max_attempts", 3, minimum=1, whole=True),
             retry_seconds=_number(email, "email", "retry_seconds", 5.0),
             timeout_seconds=_number(email, "email", "timeout_seconds", 30.0, minimum=0.1),
+        ),
+        runner=Runner(
+            kind=kind,
+            workers=_number(runner, "runner", "workers", 2, minimum=1, whole=True),
+            dask_address=str(runner.get("dask_address", "")),
+            batch_size=_number(runner, "runner", "batch_size", 250, minimum=1, whole=True),
         ),
     )

@@ -50,11 +50,29 @@ def _lookup(text: str, table: dict[str, object]) -> object | None:
     return None
 
 
-def _field_by_label(text: str, schema: FormSchema, part: str | None) -> Field | None:
+_MEMO_MAX = 200_000  # texts remembered per schema; firm names and free text make the tail unbounded
+
+
+def _memo(schema: FormSchema, kind: str, text: str, compute):
+    key = (kind, text)
+    try:
+        return schema.memo[key]
+    except KeyError:
+        if len(schema.memo) >= _MEMO_MAX:
+            schema.memo.clear()
+        value = schema.memo[key] = compute(text)
+        return value
+
+
+def _any_field(text: str, schema: FormSchema) -> Field | None:
     f = _lookup(text, schema.by_label)
     if f is None:
-        code = unicodedata.normalize("NFKC", text).strip().upper()
-        f = schema.by_code.get(code)
+        f = schema.by_code.get(unicodedata.normalize("NFKC", text).strip().upper())
+    return f
+
+
+def _field_by_label(text: str, schema: FormSchema, part: str | None) -> Field | None:
+    f = _memo(schema, "label", text, lambda t: _any_field(t, schema))
     if f is not None and (part is None or f.part == part):
         return f
     return None
@@ -72,18 +90,42 @@ def _texts(rows: list[list[object]]):
                 yield r, c, raw
 
 
-def _table_header(rows: list[list[object]], schema: FormSchema) -> tuple[int, dict[str, int]] | None:
-    """The indicator table's heading row and its columns (name, code, unit, value, remark)."""
+def _heading(text: str, schema: FormSchema) -> tuple[str | None, Field | None]:
+    """What a cell's text names: a column of the indicator table, a field, both or neither."""
+    return _memo(schema, "heading", text, lambda t: (_lookup(t, schema.table_column_by_label), _any_field(t, schema)))
+
+
+_ROSTER_HEADER_ROWS = 50
+
+
+def _find_headers(rows: list[list[object]], schema: FormSchema):
+    """In one pass: the indicator table's heading row and columns (name, code, unit, value, remark),
+    else a roster heading row within the first rows and its field columns."""
+    roster = None
     for r, row in enumerate(rows):
         columns: dict[str, int] = {}
+        found: dict[int, Field] = {}
+        look_for_roster = roster is None and r < _ROSTER_HEADER_ROWS
         for c, raw in enumerate(row):
-            if isinstance(raw, str) and raw.strip():
-                name = _lookup(raw, schema.table_column_by_label)
-                if name is not None and name not in columns:
-                    columns[str(name)] = c
+            if raw is None or raw == "":  # most cells: checked inline, it is the hot loop
+                continue
+            if isinstance(raw, str):
+                if not raw.strip():
+                    continue
+                column, f = _heading(raw, schema)
+                if column is not None and column not in columns:
+                    columns[column] = c
+            elif look_for_roster:
+                f = _field_by_label(cell_text(raw), schema, None)
+            else:
+                continue
+            if look_for_roster and f is not None and f not in found.values():
+                found[c] = f
         if "value" in columns and ("code" in columns or "name" in columns):
-            return r, columns
-    return None
+            return (r, columns), None
+        if look_for_roster and len(found) >= 3 and {f.key for f in found.values()} & {"uscc", "firm_name"}:
+            roster = (r, found)
+    return None, roster
 
 
 def _uncached(sheet: Sheet, ref: str) -> bool:
@@ -96,11 +138,14 @@ def _form_return(file: str, sheet: Sheet, schema: FormSchema, header_row: int, c
     # Header block: a label cell, its value in the next non-empty cell to the right.
     for r, c, raw in _texts(rows[:header_row]):
         _header_cell(sheet, schema, r, c, raw, cells)
-    for r, c, raw in _texts(rows[header_row:]):
-        # a header block may also sit beside the table, to the right of its columns
-        if c > max(columns.values()):
-            _header_cell(sheet, schema, r + header_row, c, raw, cells)
     width = max(columns.values())
+    for r in range(header_row, len(rows)):
+        # a header block may also sit beside the table, to the right of its columns
+        row = rows[r]
+        for c in range(width + 1, len(row)):
+            raw = row[c]
+            if isinstance(raw, str) and raw.strip():
+                _header_cell(sheet, schema, r, c, raw, cells)
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if len(row) <= width:
@@ -142,21 +187,6 @@ def _header_cell(sheet: Sheet, schema: FormSchema, r: int, c: int, raw: str, cel
     cells.setdefault(f.key, RawCell(cell_ref(r, c + 1), None))
 
 
-def _roster_header(rows: list[list[object]], schema: FormSchema) -> tuple[int, dict[int, Field]] | None:
-    for r, row in enumerate(rows[:50]):
-        found: dict[int, Field] = {}
-        for c, raw in enumerate(row):
-            if is_blank(raw):
-                continue
-            f = _field_by_label(cell_text(raw), schema, None)
-            if f is not None and f not in found.values():
-                found[c] = f
-        keys = {f.key for f in found.values()}
-        if len(found) >= 3 and keys & {"uscc", "firm_name"}:
-            return r, found
-    return None
-
-
 def _skip_roster_row(values: list[object], by_col: dict[int, Field]) -> bool:
     filled = [cell_text(values[c]) for c in by_col if c < len(values) and not is_blank(values[c])]
     if not filled:
@@ -186,12 +216,10 @@ def find_returns(file: str, sheets: list[Sheet], schema: FormSchema) -> list[Raw
     """Every return in the visible sheets; [] when no sheet holds one."""
     found: list[RawReturn] = []
     for sheet in sheets:
-        table = _table_header(sheet.rows, schema)
+        table, roster = _find_headers(sheet.rows, schema)
         if table is not None:
             header_row, columns = table
             found.append(_form_return(file, sheet, schema, header_row, columns))
-            continue
-        roster = _roster_header(sheet.rows, schema)
-        if roster is not None:
+        elif roster is not None:
             found.extend(_roster_returns(file, sheet, *roster))
     return found

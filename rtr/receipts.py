@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from dataclasses import dataclass, field, replace
 
 from rtr.findings import SEVERITY_LABELS, Finding
-from rtr.formgen import workbook_bytes
 from rtr.periods import parse_period
-from rtr.xlsxcells import put_value
+from rtr.xlsxwrite import Style, Workbook
 
 STATUS_LABELS = {"accepted": "已采用", "rejected": "退回修改", "superseded": "已被替代（不计入）"}
 OUTCOME_LABELS = {"processed": "已读取", "unreadable": "无法读取", "duplicate": "重复发送", "ignored": "已忽略"}
 _STATUS_FILL = {"accepted": "E2EFDA", "rejected": "FCE4D6", "superseded": "EDEDED"}
-_THIN = Side(style="thin", color="A6A6A6")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 @dataclass(frozen=True)
@@ -41,17 +34,6 @@ class ReceiptData:
     message: str | None
     returns: list[ReceiptReturn]
     file_findings: list[Finding] = field(default_factory=list)
-
-
-def _put(ws, row: int, col: int, value: object, *, bold: bool = False, fill: str | None = None, wrap: bool = False):
-    cell = ws.cell(row, col)
-    put_value(cell, value)
-    cell.font = Font(name="宋体", size=10.5, bold=bold)
-    cell.alignment = Alignment(vertical="top", wrap_text=wrap)
-    cell.border = _BORDER
-    if fill:
-        cell.fill = PatternFill("solid", fgColor=fill)
-    return cell
 
 
 WIDTHS = (6, 26, 22, 12, 16, 8, 12, 14, 60, 24)
@@ -80,14 +62,21 @@ def conclusion(data: ReceiptData) -> str:
     return text
 
 
+_BODY = Style(font="宋体", size=10.5)
+_LABEL = replace(_BODY, bold=True)
+_INFO = replace(_BODY, v="top", wrap=True)
+_SECTION = Style(font="黑体", size=12)
+_CELL = replace(_BODY, v="top", border=True)
+_HEAD = replace(_CELL, bold=True, fill="D9E1F2")
+_WRAPPED = replace(_CELL, wrap=True)
+_STATUS = {status: replace(_CELL, fill=color) for status, color in _STATUS_FILL.items()}
+
+
 def build_receipt(data: ReceiptData, title: str) -> bytes:
     wb = Workbook()
-    ws = wb.active
-    ws.title = "回执"
-    ws.merge_cells("A1:I1")
-    ws["A1"] = f"{title}回执"
-    ws["A1"].font = Font(name="黑体", size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    ws = wb.sheet("回执")
+    ws.row(1, [f"{title}回执"], Style(font="黑体", size=16, bold=True, h="center"))
+    ws.merge("A1", "I1")
     info = (
         ("文件", data.file),
         ("收到时间", data.received_at),
@@ -97,21 +86,16 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
     )
     row = 3
     for label, value in info:
-        ws.cell(row, 1, label).font = Font(name="宋体", size=10.5, bold=True)
-        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=9)
-        cell = ws.cell(row, 2)
-        put_value(cell, value)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[row].height = _height((value,), (sum(WIDTHS[1:9]),))
+        ws.row(row, [label, value], [_LABEL, _INFO], height=_height((value,), (sum(WIDTHS[1:9]),)))
+        ws.merge(f"B{row}", f"I{row}")
         row += 1
     row += 1
 
     if data.returns:
-        ws.cell(row, 1, "一、报表审核结果").font = Font(name="黑体", size=12)
+        ws.row(row, ["一、报表审核结果"], _SECTION)
         row += 1
         heads = ("序号", "律所名称", "统一社会信用代码", "报告期", "工作表", "行号", "审核结果", "强制性问题", "核实性问题")
-        for col, head in enumerate(heads, 1):
-            _put(ws, row, col, head, bold=True, fill="D9E1F2")
+        ws.row(row, heads, _HEAD)
         for i, r in enumerate(data.returns, 1):
             row += 1
             period = parse_period(r.period) if r.period else None
@@ -120,37 +104,32 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
                 r.row or "", STATUS_LABELS.get(r.status, r.status),
                 sum(f.severity == "error" for f in r.findings), sum(f.severity == "warning" for f in r.findings),
             )
-            for col, value in enumerate(values, 1):
-                _put(ws, row, col, value, fill=_STATUS_FILL.get(r.status) if col == 7 else None)
+            styles = [_CELL] * len(values)
+            styles[6] = _STATUS.get(r.status, _CELL)
+            ws.row(row, values, styles)
         row += 2
 
     problems = [(None, f) for f in data.file_findings] + [(r, f) for r in data.returns for f in r.findings]
-    ws.cell(row, 1, "二、问题清单" if data.returns else "问题说明").font = Font(name="黑体", size=12)
+    ws.row(row, ["二、问题清单" if data.returns else "问题说明"], _SECTION)
     row += 1
     # columns line up with the table above, so one set of widths suits both
     heads = ("序号", "律所名称", "项目", "单元格", "工作表", "规则", "类别", "填报值", "问题说明及修改要求", "律所备注")
-    for col, head in enumerate(heads, 1):
-        _put(ws, row, col, head, bold=True, fill="D9E1F2")
+    ws.row(row, heads, _HEAD)
     if not problems:
         row += 1
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=10)
-        ws.cell(row, 1, "未发现问题。")
+        ws.row(row, ["未发现问题。"], _BODY)
+        ws.merge(f"A{row}", f"J{row}")
+    wrapped = [_WRAPPED if col in (2, 3, 8, 9, 10) else _CELL for col in range(1, 11)]
     for i, (r, f) in enumerate(problems, 1):
         row += 1
         values = (
             i, (r.firm_name if r else "") or "", f.label or "", f.cell or "", f.sheet or "", f.rule,
             SEVERITY_LABELS.get(f.severity, f.severity), f.value or "", f.message, f.remark or "",
         )
-        for col, value in enumerate(values, 1):
-            _put(ws, row, col, value, wrap=col in (2, 3, 8, 9, 10))
-        ws.row_dimensions[row].height = _height(values, WIDTHS)
-    for col, width in enumerate(WIDTHS, 1):
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    return workbook_bytes(wb)
+        ws.row(row, values, wrapped, height=_height(values, WIDTHS))
+    ws.widths = dict(enumerate(WIDTHS, 1))
+    ws.landscape = ws.fit_width = True
+    return wb.bytes()
 
 
 def receipt_name(rel_path: str) -> str:

@@ -16,7 +16,8 @@ import xlwt
 from opencc import OpenCC
 from openpyxl import Workbook
 
-from rtr.formgen import build_form, workbook_bytes
+from rtr.formfill import FormFiller, form_filler
+from rtr.formgen import workbook_bytes
 from rtr.periods import Period
 from rtr.schema import FormSchema
 from rtr.uscc import ALPHABET, check_char
@@ -411,12 +412,17 @@ def roster_xlsx(rows: list[dict[str, object]], schema: FormSchema, rng: random.R
     return workbook_bytes(wb)
 
 
-def _template_bytes(schema: FormSchema, cities: tuple[str, ...], v: dict, remarks: dict, *, instructions_first: bool = False) -> bytes:
-    values = {k: ("是" if x is True else "否" if x is False else x) for k, x in v.items()}
-    wb, _ = build_form(schema, cities, (), values=values, remarks=remarks)
-    if instructions_first:
-        wb.move_sheet(schema.instructions_sheet, offset=-len(wb.sheetnames) + 1)
-    return workbook_bytes(wb)
+class _Forms:
+    """The filled form, built by `FormFiller` (≈1 ms) rather than openpyxl (≈25 ms) per firm."""
+
+    def __init__(self, schema: FormSchema, cities: tuple[str, ...]) -> None:
+        self.schema, self.cities = schema, cities
+        self.fillers: dict[bool, FormFiller] = {}
+
+    def bytes(self, v: dict, remarks: dict, *, instructions_first: bool = False) -> bytes:
+        if instructions_first not in self.fillers:
+            self.fillers[instructions_first] = form_filler(self.schema, self.cities, instructions_first=instructions_first)
+        return self.fillers[instructions_first].fill(v, remarks)
 
 
 def _names(rng: random.Random, cities: tuple[str, ...], n: int) -> list[tuple[str, str]]:
@@ -442,10 +448,11 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         firms.append(SampleFirm(values=v, expected=expected_values(v, period)))
     files: list[SampleFile] = []
     junk: dict[str, str] = {}
+    forms = _Forms(schema, cities)
     if not messy:
         for firm in firms:
             firm.path = f"{firm.values['city']}/{firm.values['firm_name']}.xlsx"
-            files.append(SampleFile(firm.path, _template_bytes(schema, cities, firm.values, {})))
+            files.append(SampleFile(firm.path, forms.bytes(firm.values, {})))
         return Sample(files, firms, junk)
 
     # about a fifth of the firms break one rule each, every rule in turn
@@ -479,7 +486,7 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         kind = rng.random()
         if kind < 0.35:
             firm.path = stem + ".xlsx"
-            data = _template_bytes(schema, cities, v, firm.remarks, instructions_first=rng.random() < 0.3)
+            data = forms.bytes(v, firm.remarks, instructions_first=rng.random() < 0.3)
         elif kind < 0.45:
             firm.path = stem + ".xls"
             data = grid_xls(handmade_grid(v, schema, rng, firm.remarks), schema.sheet_name)
@@ -509,7 +516,7 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         later["filled_date"] = period.end + timedelta(days=20)
         later["cases"] = int(later["cases"]) + 1
         path = resend.path.removesuffix(".xlsx") + "（更正）.xlsx"
-        files.append(SampleFile(path, _template_bytes(schema, cities, later, {})))
+        files.append(SampleFile(path, forms.bytes(later, {})))
         firms.append(SampleFirm(values=later, expected=expected_values(later, period), path=path))
         resend.breaks = "S01"
         resend.expected = {}

@@ -51,10 +51,16 @@ class FormSchema:
     by_code: dict[str, Field] = field(repr=False)
     by_label: dict[str, Field] = field(repr=False)
     table_column_by_label: dict[str, str] = field(repr=False)
+    # cell text → what it names; the same labels recur in every file, so matching is done once
+    memo: dict[tuple[str, str], object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def fields(self) -> tuple[Field, ...]:
         return self.header + self.indicators
+
+    def __getstate__(self) -> dict:
+        # sent to worker processes without the memo, which only ever grows
+        return {**self.__dict__, "memo": {}}
 
 
 def _field(raw: dict, part: str) -> Field:

@@ -29,10 +29,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
+    func,
+    inspect,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -57,9 +61,13 @@ files = Table(
     Column("duplicate_of", Integer, ForeignKey("files.id")),
     Column("archived_as", String(256)),
     Column("n_returns", Integer, nullable=False, default=0),
+    # the file's receipt must be (re)written: set when its returns' statuses change, cleared once
+    # written, so a receipt lost to a crash is written by the next intake
+    Column("receipt_due", Boolean, nullable=False, default=False),
     UniqueConstraint("path", "sha256", name="uq_files_path_sha"),
 )
 Index("ix_files_sha", files.c.sha256)
+Index("ix_files_receipt_due", files.c.receipt_due)
 
 returns = Table(
     "returns",
@@ -82,6 +90,7 @@ returns = Table(
     Column("values_json", Text, nullable=False),
 )
 Index("ix_returns_key", returns.c.uscc, returns.c.period)
+Index("ix_returns_file", returns.c.file_id)
 Index("ix_returns_period_status", returns.c.period, returns.c.status)
 
 findings = Table(
@@ -143,6 +152,7 @@ class FileRow:
     duplicate_of: int | None
     archived_as: str | None
     n_returns: int
+    receipt_due: bool = False
 
 
 class Store:
@@ -165,11 +175,14 @@ class Store:
         if self.sqlite_path is not None:
             with open(str(self.sqlite_path) + ".schema.lock", "a") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
-                metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    metadata.create_all(conn)
+                    _upgrade(conn)
         else:
             with self.engine.begin() as conn:
                 conn.execute(text("SELECT pg_advisory_xact_lock(424243)"))
                 metadata.create_all(conn)
+                _upgrade(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -204,6 +217,14 @@ class Store:
         with self.engine.connect() as conn:
             return {(r.path, r.size, r.mtime) for r in conn.execute(select(files.c.path, files.c.size, files.c.mtime))}
 
+    def files_by_hash(self, conn: Connection, digests: list[str]) -> dict[str, FileRow]:
+        """The first stored file (by id) of each of these contents."""
+        found: dict[str, FileRow] = {}
+        for part in _chunks(sorted(set(digests))):
+            for row in conn.execute(select(files).where(files.c.sha256.in_(part)).order_by(files.c.id)):
+                found.setdefault(row.sha256, FileRow(**row._mapping))
+        return found
+
     def file_by_hash(self, conn: Connection, sha256: str) -> FileRow | None:
         row = conn.execute(select(files).where(files.c.sha256 == sha256).order_by(files.c.id).limit(1)).first()
         return FileRow(**row._mapping) if row else None
@@ -215,14 +236,27 @@ class Store:
         conn.execute(update(files).where(files.c.id == file_id).values(size=size, mtime=mtime))
 
     def add_file(self, conn: Connection, *, path: str, size: int, mtime: float, sha256: str, outcome: str,
-                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None) -> int:
+                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None,
+                 n_returns: int = 0, receipt_due: bool = False) -> int:
         result = conn.execute(
             files.insert().values(
                 path=path, size=size, mtime=mtime, sha256=sha256, seen_at=now_iso(), outcome=outcome,
-                message=message, duplicate_of=duplicate_of, archived_as=archived_as, n_returns=0,
+                message=message, duplicate_of=duplicate_of, archived_as=archived_as, n_returns=n_returns,
+                receipt_due=receipt_due,
             )
         )
         return int(result.inserted_primary_key[0])
+
+    def receipts_due(self, conn: Connection) -> list[int]:
+        return [r.id for r in conn.execute(select(files.c.id).where(files.c.receipt_due.is_(True)).order_by(files.c.id))]
+
+    def mark_receipts_due(self, conn: Connection, file_ids: set[int] | list[int]) -> None:
+        for part in _chunks(sorted(file_ids)):
+            conn.execute(update(files).where(files.c.id.in_(part)).values(receipt_due=True))
+
+    def mark_receipts_written(self, conn: Connection, file_ids: list[int]) -> None:
+        for part in _chunks(sorted(file_ids)):
+            conn.execute(update(files).where(files.c.id.in_(part)).values(receipt_due=False))
 
     def add_file_finding(self, conn: Connection, file_id: int, finding: Finding) -> None:
         conn.execute(findings.insert().values(file_id=file_id, return_id=None, **_finding_columns(finding)))
@@ -239,7 +273,16 @@ class Store:
     def add_returns(self, conn: Connection, file_id: int, path: str, mtime: float, new: list[NewReturn]) -> set[int]:
         """Stores the returns of one file and re-resolves who counts; returns the ids of the files
         (this one included) whose returns changed status, so their receipts can be rewritten."""
+        keys = self.insert_returns(conn, file_id, path, mtime, new)
+        return {file_id} | self.resolve_keys(conn, keys)
+
+    def insert_returns(self, conn: Connection, file_id: int, path: str, mtime: float, new: list[NewReturn],
+                       findings_out: list[dict] | None = None) -> set[tuple[str, str]]:
+        """Inserts one file's returns as accepted/rejected by their own checks; who counts among
+        several returns of a key is settled by `resolve_keys`. Findings go to `findings_out` when
+        given (to be inserted in one batch by `insert_findings`), else are inserted at once."""
         keys = set()
+        rows = findings_out if findings_out is not None else []
         for r in new:
             result = conn.execute(
                 returns.insert().values(
@@ -250,38 +293,97 @@ class Store:
                 )
             )
             return_id = int(result.inserted_primary_key[0])
-            if r.findings:
-                conn.execute(
-                    findings.insert(),
-                    [dict(file_id=file_id, return_id=return_id, **_finding_columns(f)) for f in r.findings],
-                )
+            rows.extend(dict(file_id=file_id, return_id=return_id, **_finding_columns(f)) for f in r.findings)
             if r.uscc and r.period:
                 keys.add((r.uscc, r.period))
-        conn.execute(update(files).where(files.c.id == file_id).values(n_returns=len(new)))
-        changed = {file_id}
-        for uscc, period in keys:
-            changed |= self._resolve_key(conn, uscc, period)
+        if findings_out is None:
+            self.insert_findings(conn, rows)
+        return keys
+
+    def insert_findings(self, conn: Connection, rows: list[dict]) -> None:
+        if rows:
+            conn.execute(findings.insert(), rows)
+
+    def resolve_keys(self, conn: Connection, keys: set[tuple[str, str]]) -> set[int]:
+        """Settles which return of each (uscc, period) counts; returns the files whose returns changed status."""
+        changed: set[int] = set()
+        by_key: dict[tuple[str, str], list] = {}
+        for part in _chunks(sorted(keys)):
+            for r in conn.execute(
+                select(returns.c.id, returns.c.file_id, returns.c.passed, returns.c.filled_date, returns.c.file_mtime,
+                       returns.c.path, returns.c.sheet, returns.c.row, returns.c.status, returns.c.uscc, returns.c.period)
+                .where(tuple_(returns.c.uscc, returns.c.period).in_(part))
+            ):
+                by_key.setdefault((r.uscc, r.period), []).append(r)
+        updates = []
+        for rows in by_key.values():
+            statuses = resolve([Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row) for r in rows])
+            for r in rows:
+                if statuses[r.id] != r.status:
+                    updates.append({"rid": r.id, "new_status": statuses[r.id]})
+                    changed.add(r.file_id)
+        if updates:
+            conn.execute(update(returns).where(returns.c.id == bindparam("rid")).values(status=bindparam("new_status")), updates)
         return changed
 
-    def _resolve_key(self, conn: Connection, uscc: str, period: str) -> set[int]:
-        rows = conn.execute(
-            select(returns.c.id, returns.c.file_id, returns.c.passed, returns.c.filled_date, returns.c.file_mtime,
-                   returns.c.path, returns.c.sheet, returns.c.row, returns.c.status)
-            .where(returns.c.uscc == uscc, returns.c.period == period)
-        ).all()
-        statuses = resolve(
-            [Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row) for r in rows]
-        )
-        changed = set()
-        for r in rows:
-            if statuses[r.id] != r.status:
-                conn.execute(update(returns).where(returns.c.id == r.id).values(status=statuses[r.id]))
-                changed.add(r.file_id)
-        return changed
+    def accepted_values_of(self, conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+        """The accepted values of each (uscc, period) that has an accepted return."""
+        found = {}
+        for part in _chunks(sorted(keys)):
+            for r in conn.execute(
+                select(returns.c.uscc, returns.c.period, returns.c.values_json)
+                .where(tuple_(returns.c.uscc, returns.c.period).in_(part), returns.c.status == "accepted")
+            ):
+                found[(r.uscc, r.period)] = json.loads(r.values_json)
+        return found
+
+    def receipt_rows(self, conn: Connection, file_ids: list[int]) -> list[tuple[dict, list[dict], list[dict], dict[int, dict]]]:
+        """For each file: its row, its returns, its findings and, for each superseded return, the one
+        that replaced it; a few queries for all the files, not a few per file."""
+        by_file: dict[int, dict] = {}
+        rets: dict[int, list[dict]] = {}
+        finds: dict[int, list[dict]] = {}
+        for part in _chunks(sorted(set(file_ids))):
+            for r in conn.execute(select(files).where(files.c.id.in_(part))):
+                by_file[r.id] = dict(r._mapping)
+            for r in conn.execute(select(returns).where(returns.c.file_id.in_(part)).order_by(returns.c.id)):
+                rets.setdefault(r.file_id, []).append(dict(r._mapping))
+            for r in conn.execute(select(findings).where(findings.c.file_id.in_(part)).order_by(findings.c.id)):
+                finds.setdefault(r.file_id, []).append(dict(r._mapping))
+        out = []
+        for file_id in file_ids:
+            if file_id not in by_file:
+                continue
+            rows = rets.get(file_id, [])
+            replacements = {r["id"]: self.replacement(conn, r["uscc"], r["period"]) for r in rows if r["status"] == "superseded"}
+            out.append((by_file[file_id], rows, finds.get(file_id, []), replacements))
+        return out
 
     def returns_of_file(self, conn: Connection, file_id: int) -> list[dict]:
         rows = conn.execute(select(returns).where(returns.c.file_id == file_id).order_by(returns.c.id)).all()
         return [dict(r._mapping) for r in rows]
+
+    def status_counts(self, conn: Connection, file_ids: list[int]) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for part in _chunks(sorted(set(file_ids))):
+            for r in conn.execute(
+                select(returns.c.status, func.count()).where(returns.c.file_id.in_(part)).group_by(returns.c.status)
+            ):
+                counts[r[0]] = counts.get(r[0], 0) + r[1]
+        return counts
+
+    def findings_of_files(self, conn: Connection, file_ids: list[int], limit: int) -> tuple[list[dict], int]:
+        """The first `limit` findings of these files (in file order) with each file's path, and how many there are."""
+        rows: list[dict] = []
+        total = 0
+        for part in _chunks(sorted(set(file_ids))):
+            where = findings.c.file_id.in_(part)
+            total += conn.execute(select(func.count()).select_from(findings).where(where)).scalar_one()
+            if len(rows) < limit:
+                query = (select(findings, files.c.path).join(files, files.c.id == findings.c.file_id).where(where)
+                         .order_by(findings.c.file_id, findings.c.id).limit(limit - len(rows)))
+                rows += [dict(r._mapping) for r in conn.execute(query)]
+        return rows, total
 
     def findings_of_file(self, conn: Connection, file_id: int) -> list[dict]:
         rows = conn.execute(select(findings).where(findings.c.file_id == file_id).order_by(findings.c.id)).all()
@@ -357,6 +459,19 @@ class Store:
     def deliveries_of(self, conn: Connection, period: str) -> list[dict]:
         rows = conn.execute(select(deliveries).where(deliveries.c.period == period).order_by(deliveries.c.id))
         return [dict(r._mapping) for r in rows]
+
+
+def _upgrade(conn: Connection) -> None:
+    """Columns added after a store may already exist (create_all only adds missing tables)."""
+    present = {c["name"] for c in inspect(conn).get_columns("files")}
+    if "receipt_due" not in present:
+        conn.execute(text("ALTER TABLE files ADD COLUMN receipt_due BOOLEAN NOT NULL DEFAULT FALSE"))
+
+
+def _chunks(items: list, size: int = 400) -> Iterator[list]:
+    """IN lists kept under SQLite's parameter limit."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _finding_columns(f: Finding) -> dict:

@@ -21,11 +21,13 @@ ZIP_KINDS = frozenset({".xlsx", ".xlsm"})
 OLE_KINDS = frozenset({".xls"})
 SPREADSHEET_SUFFIXES = ZIP_KINDS | OLE_KINDS
 
-_DIMENSION = re.compile(rb'<dimension[^>]*\bref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
-_CELL_COL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})\d')
-_CELL_ROW = re.compile(rb'<c\b[^>]*?\br="[A-Z]{1,3}(\d+)"')
-_ROW_NUM = re.compile(rb'<row\b[^>]*?\br="(\d+)"')
+_DIMENSION = re.compile(rb'<dimension[^>]*\bref\s*=\s*["\x27]\s*([A-Za-z]{1,3})?(\d+)?(?::([A-Za-z]{1,3})(\d+))?')
+_CELL_COL = re.compile(rb'<c\b[^>]*?\sr\s*=\s*["\']\s*([A-Za-z]{1,3})\d')
+_CELL_ROW = re.compile(rb'<c\b[^>]*?\sr\s*=\s*["\']\s*[A-Za-z]{1,3}(\d+)')
+_ROW_NUM = re.compile(rb'<row\b[^>]*?\sr\s*=\s*["\']\s*(\d+)')
+_FAR_REF = re.compile(rb'r\s*=\s*["\']\s*(?:[A-Za-z]{2}|[A-Za-z]?\d{5})')
 _FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3}\d+)"[^>]*>((?:(?!</c>).)*?<f[\s/>](?:(?!</c>).)*?)</c>', re.S)
+_F_TAG = re.compile(rb"<f[\s/>]")
 _HAS_VALUE = re.compile(rb"<v>[^<]+</v>")
 _SHEET_ENTRY = re.compile(r'<sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"')
 _SHEET_ENTRY_ALT = re.compile(r'<sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
@@ -96,6 +98,10 @@ def _worksheet_names(zf: zipfile.ZipFile, limit: int) -> dict[str, str]:
     return names
 
 
+# the parts calamine parses besides worksheets; the rest (themes, drawings, docProps) it never opens
+_READ_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml", "[Content_Types].xml")
+
+
 def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, frozenset[str]]]:
     """Checks an xlsx package; returns (problem, uncached formula cells by sheet name)."""
     try:
@@ -120,7 +126,8 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
     uncached: dict[str, frozenset[str]] = {}
     try:
         for info in infos:
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
+            is_sheet = info.filename in worksheet_names or info.filename.startswith("xl/worksheets/")
+            if not is_sheet and info.filename not in _READ_PARTS:
                 continue
             with zf.open(info) as member:
                 # zip headers can lie about sizes: never read more than the limit allows
@@ -129,12 +136,12 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
                 return "文件解压后过大，超出安全限制，拒绝读取", {}
             if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
                 return "文件含有不允许的 XML 实体声明（疑似 XML 炸弹），拒绝读取", {}
-            if info.filename.startswith("xl/worksheets/"):
+            if is_sheet:
                 problem = _check_area(body, limits)
                 if problem:
                     sheet = worksheet_names.get(info.filename, info.filename)
                     return f"工作表「{sheet}」{problem}，请删除多余的行列后重新保存", {}
-                if b"<f" in body:
+                if _F_TAG.search(body):  # a formula element, not the <formula1> of a data validation
                     cells = frozenset(
                         ref.decode() for ref, inner in _FORMULA_CELL.findall(body) if not _HAS_VALUE.search(inner)
                     )
@@ -145,6 +152,17 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
     return None, uncached
 
 
+_SMALL_AREA = 26 * 9999  # columns A–Z, rows below 10000: the most a sheet with no "far" reference can span
+
+
+def _has_far_ref(body: bytes) -> bool:
+    """Whether any cell or row reference may lie beyond column Z or row 9999 (a cheap over-estimate)."""
+    start, end = body.find(b"<sheetData"), body.rfind(b"</sheetData>")  # cells and rows live only here
+    if start < 0:
+        start, end = 0, len(body)
+    return any(body[m.start() - 1 : m.start()].isspace() for m in _FAR_REF.finditer(body, start, max(end, start)))
+
+
 def _check_area(body: bytes, limits: Limits) -> str | None:
     """The area a reader would allocate: the larger of the claimed dimension and the cells present."""
     max_row = max_col = 0
@@ -152,7 +170,9 @@ def _check_area(body: bytes, limits: Limits) -> str | None:
     if m:
         last_col, last_row = (m[3], m[4]) if m[3] else (m[1], m[2])
         if last_col and last_row:
-            max_row, max_col = int(last_row), column_index(last_col.decode()) + 1
+            max_row, max_col = int(last_row), column_index(last_col.decode().upper()) + 1
+    if max_row * max_col <= limits.max_cells and limits.max_cells >= _SMALL_AREA and not _has_far_ref(body):
+        return None  # the common case, proven small without listing every cell
     # distinct rows and columns are few, so the maximum is taken over sets, not over every cell
     cell_rows = _CELL_ROW.findall(body)
     rows = set(cell_rows) | set(_ROW_NUM.findall(body))
@@ -160,7 +180,7 @@ def _check_area(body: bytes, limits: Limits) -> str | None:
     if rows:
         max_row = max(max_row, *(int(r) for r in rows))
     if cols:
-        max_col = max(max_col, *(column_index(c.decode()) + 1 for c in cols))
+        max_col = max(max_col, *(column_index(c.decode().upper()) + 1 for c in cols))
     if len(cell_rows) > limits.max_cells or max_row * max_col > limits.max_cells:
         return f"的范围过大（{max_row}行×{max_col}列）"
     return None
