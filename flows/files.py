@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
-import tempfile
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+_SEQUENCE = itertools.count()
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Readers see the old file or the whole new one, never a half-written one. `durable=False`
     skips the fsync (≈0.3 ms a file) for bulk writes that end with one `flush_to_disk()`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    # a name no other writer uses (process, thread, sequence), created exclusively; cheaper than mkstemp
+    tmp = path.parent / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_SEQUENCE)}{path.suffix}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -24,6 +30,29 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+class BackgroundWriter:
+    """Atomic, non-durable file writes on one background thread: creating a file costs ≈0.3 ms of
+    kernel time here, which overlaps with the examining and rendering done meanwhile. Leaving the
+    `with` block waits for every write and re-raises the first failure."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._futures: list[Future] = []
+
+    def write(self, path: Path, data: bytes) -> None:
+        self._futures.append(self._pool.submit(write_atomic, path, data, durable=False))
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            for f in self._futures:
+                f.result()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def flush_to_disk() -> None:
@@ -67,10 +96,14 @@ def restat(f: InboxFile) -> InboxFile | None:
     return InboxFile(f.rel, f.path, st.st_size, st.st_mtime)
 
 
-def archive_original(archive: Path, digest: str, suffix: str, data: bytes) -> str:
-    """Keeps every file's bytes once, by content hash; returns the path relative to the archive."""
+def archive_original(archive: Path, digest: str, suffix: str, data: bytes, writer: BackgroundWriter | None = None) -> str:
+    """Keeps every file's bytes once, by content hash; returns the path relative to the archive.
+    Not durable by itself: the intake flushes once per batch, before its commit."""
     rel = f"{digest[:2]}/{digest}{suffix.lower()}"
     target = archive / rel
     if not target.exists():
-        write_atomic(target, data, durable=False)  # the intake flushes once per batch, before its commit
+        if writer is not None:
+            writer.write(target, data)
+        else:
+            write_atomic(target, data, durable=False)
     return rel

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flows.files import InboxFile, archive_original, flush_to_disk, list_inbox, restat, sha256, write_atomic
+from flows.files import BackgroundWriter, InboxFile, archive_original, flush_to_disk, list_inbox, restat, sha256
 from flows.settings import Setup
 from rtr.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
 from rtr.receipts import build_receipt, receipt_from_rows, receipt_name
+from rtr.records import NewReturn
 from rtr.roster import RosterFirm, parse_roster
 from rtr.rules import RuleContext, history_findings
 from rtr.store import Store
@@ -120,95 +121,121 @@ def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> 
 def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> list[ReadFile]:
     """Step 1: each file's bytes read once, hashed, archived (spreadsheets) and examined."""
     out = []
-    archived = False
-    for f in files:
-        try:
-            data = f.path.read_bytes()
-        except OSError:
-            out.append(ReadFile(f, None))  # vanished or unreadable right now: left for the next scan
-            continue
-        digest, kind = sha256(data), classify(f.rel)
-        if kind != SPREADSHEET:
-            out.append(ReadFile(f, digest, len(data), kind))
-            continue
-        saved = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data)
-        archived = True
-        out.append(ReadFile(f, digest, len(data), kind, saved, _examine_safely(f.rel, data, ctx, limits)))
-    if archived:
+    with BackgroundWriter() as writer:
+        for f in files:
+            try:
+                data = f.path.read_bytes()
+            except OSError:
+                out.append(ReadFile(f, None))  # vanished or unreadable right now: left for the next scan
+                continue
+            digest, kind = sha256(data), classify(f.rel)
+            if kind != SPREADSHEET:
+                out.append(ReadFile(f, digest, len(data), kind))
+                continue
+            saved = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data, writer)
+            out.append(ReadFile(f, digest, len(data), kind, saved, _examine_safely(f.rel, data, ctx, limits)))
+    if any(r.archived_as for r in out):
         flush_to_disk()  # the originals are on disk before the store says they were received
     return out
+
+
+class _Pending:
+    """Ledger rows, returns and findings of a batch, inserted together by `flush` (a few statements
+    instead of a few per file). Flushed early only when a later file needs an id or a stored status."""
+
+    def __init__(self, store: Store, conn) -> None:
+        self.store, self.conn = store, conn
+        self.files: list[dict] = []
+        self.returns: list[tuple[int, NewReturn]] = []  # (index into files, return)
+        self.file_findings: list[tuple[int, object]] = []
+        self.keys: set[tuple[str, str]] = set()
+        self.flushed_keys: set[tuple[str, str]] = set()
+        self.changed: set[int] = set()
+
+    def add_file(self, **row) -> int:
+        self.files.append(row)
+        return len(self.files) - 1
+
+    def flush(self, known: dict, new_ids: list[int]) -> None:
+        if not self.files:
+            assert not self.returns, "returns pending without their file"
+            return
+        ids = self.store.add_files(self.conn, self.files)
+        for row, file_id in zip(self.files, ids, strict=True):
+            entry = known.get(row["sha256"])
+            if entry is not None and entry[0] is None and entry[1] == row["path"]:
+                known[row["sha256"]] = (file_id, row["path"])  # the placeholder of this file gets its id
+            if row["outcome"] != "ignored":
+                new_ids.append(file_id)
+        for index, finding in self.file_findings:
+            self.store.add_file_finding(self.conn, ids[index], finding)
+        self.store.add_returns_bulk(self.conn, [(ids[i], self.files[i]["path"], self.files[i]["mtime"], r) for i, r in self.returns])
+        self.changed |= self.store.resolve_keys(self.conn, self.keys)
+        self.flushed_keys |= self.keys
+        self.files, self.returns, self.file_findings, self.keys = [], [], [], set()
 
 
 def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: IntakeResult) -> list[int]:
     """Step 2, one transaction: ledger entries, returns and findings of a batch; returns the new file ids."""
     new_ids: list[int] = []
     with store.transaction() as conn:
-        # content → (file id, path) of the first file with it, including those this batch adds
-        known = {d: (row.id, row.path) for d, row in store.files_by_hash(conn, [r.digest for r in reads if r.digest]).items()}
-        # W08 compares with the previous half-year's accepted return; fetched for the batch at once,
-        # but looked up live for a key this batch has already touched
+        # content → (file id, path) of the first file with it; id None while that file waits in `pending`
+        known: dict[str, tuple[int | None, str]] = {
+            d: (row.id, row.path) for d, row in store.files_by_hash(conn, [r.digest for r in reads if r.digest]).items()
+        }
+        # W08 compares with the previous half-year's accepted return: fetched for the batch at once,
+        # but looked up again for a key this batch has itself stored
         wanted = {(str(c.values["uscc"]), c.period.previous().id) for r in reads if r.examined
                   for c in r.examined.returns if c.period is not None and c.values.get("uscc")}
         before = store.accepted_values_of(conn, wanted)
-        touched: set[tuple[str, str]] = set()
-        pending: set[tuple[str, str]] = set()
-        changed: set[int] = set()
-        finding_rows: list[dict] = []
+        pending = _Pending(store, conn)
         for r in reads:
             if r.digest is None:
                 result.waiting += 1
                 continue
             f = r.file
             same = known.get(r.digest)
+            if same is not None and same[0] is None:
+                pending.flush(known, new_ids)  # the first copy needs its id
+                same = known.get(r.digest)
             if same is not None and same[1] == f.rel:
                 store.touch_file(conn, same[0], r.size, f.mtime)  # same content saved again
                 result.seen += 1
                 continue
-            common = dict(path=f.rel, size=r.size, mtime=f.mtime, sha256=r.digest)
+            common = dict(path=f.rel, size=r.size, mtime=f.mtime, sha256=r.digest, archived_as=r.archived_as)
+            known.setdefault(r.digest, (None, f.rel))
             if r.kind != SPREADSHEET:
-                file_id = store.add_file(conn, outcome="ignored", message=r.kind, **common)
-                known.setdefault(r.digest, (file_id, f.rel))
+                pending.add_file(outcome="ignored", message=r.kind, **common)
                 result.ignored += 1
                 continue
             result.new += 1
             if same is not None:
-                message = f"与已收到的文件“{same[1]}”内容完全相同，未重复计入"
-                file_id = store.add_file(conn, outcome="duplicate", message=message, duplicate_of=same[0],
-                                         archived_as=r.archived_as, receipt_due=True, **common)
+                pending.add_file(outcome="duplicate", message=f"与已收到的文件“{same[1]}”内容完全相同，未重复计入",
+                                 duplicate_of=same[0], receipt_due=True, **common)
                 result.duplicate += 1
-            elif r.examined is None or r.examined.problem:
+                continue
+            if r.examined is None or r.examined.problem:
                 problem = r.examined.problem if r.examined else "文件无法读取"
-                file_id = store.add_file(conn, outcome="unreadable", message=problem, archived_as=r.archived_as,
-                                         receipt_due=True, **common)
-                store.add_file_finding(conn, file_id, file_finding(f.rel, problem))
+                index = pending.add_file(outcome="unreadable", message=problem, receipt_due=True, **common)
+                pending.file_findings.append((index, file_finding(f.rel, problem)))
                 result.unreadable += 1
-            else:
-                checked_returns = r.examined.returns
-                file_id = store.add_file(conn, outcome="processed", archived_as=r.archived_as,
-                                         n_returns=len(checked_returns), receipt_due=True, **common)
-                new = []
-                for checked in checked_returns:
-                    if checked.period is not None and checked.values.get("uscc"):
-                        previous = checked.period.previous().id
-                        key = (str(checked.values["uscc"]), previous)
-                        if key in touched:
-                            if pending:
-                                changed |= store.resolve_keys(conn, pending)
-                                pending.clear()
-                            prior = store.accepted_values_of(conn, {key}).get(key)
-                        else:
-                            prior = before.get(key)
-                        checked.findings.extend(history_findings(checked, prior, previous, ctx.thresholds, ctx.schema))
-                    new.append(to_new_return(checked))
-                keys = store.insert_returns(conn, file_id, f.rel, f.mtime, new, finding_rows)
-                touched |= keys
-                pending |= keys
-            known.setdefault(r.digest, (file_id, f.rel))
-            new_ids.append(file_id)
-        store.insert_findings(conn, finding_rows)
-        if pending:
-            changed |= store.resolve_keys(conn, pending)
-        store.mark_receipts_due(conn, changed - set(new_ids))
+                continue
+            for checked in r.examined.returns:  # before this file joins `pending`: a flush here must not split it
+                if checked.period is not None and checked.values.get("uscc"):
+                    previous = checked.period.previous().id
+                    key = (str(checked.values["uscc"]), previous)
+                    if key in pending.keys:
+                        pending.flush(known, new_ids)
+                    prior = store.accepted_values_of(conn, {key}).get(key) if key in pending.flushed_keys else before.get(key)
+                    checked.findings.extend(history_findings(checked, prior, previous, ctx.thresholds, ctx.schema))
+            index = pending.add_file(outcome="processed", n_returns=len(r.examined.returns), receipt_due=True, **common)
+            for checked in r.examined.returns:
+                new = to_new_return(checked)
+                pending.returns.append((index, new))
+                if new.uscc and new.period:
+                    pending.keys.add((new.uscc, new.period))
+        pending.flush(known, new_ids)
+        store.mark_receipts_due(conn, pending.changed - set(new_ids))
     return new_ids
 
 
@@ -225,11 +252,12 @@ def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: lis
         ids = store.receipts_due(conn) if file_ids is None else file_ids
         rows = store.receipt_rows(conn, ids)
     written = []
-    for file_row, return_rows, finding_rows, replacements in rows:
-        data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
-        target = receipts_dir / receipt_name(file_row["path"])
-        write_atomic(target, build_receipt(data, setup.schema.title), durable=False)
-        written.append(target)
+    with BackgroundWriter() as writer:
+        for file_row, return_rows, finding_rows, replacements in rows:
+            data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
+            target = receipts_dir / receipt_name(file_row["path"])
+            writer.write(target, build_receipt(data, setup.schema.title))
+            written.append(target)
     if file_ids is None and ids:
         flush_to_disk()
         with store.transaction() as conn:

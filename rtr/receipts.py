@@ -72,10 +72,15 @@ _WRAPPED = replace(_CELL, wrap=True)
 _STATUS = {status: replace(_CELL, fill=color) for status, color in _STATUS_FILL.items()}
 
 
+_TITLE = Style(font="黑体", size=16, bold=True, h="center")
+# registered in this order in every receipt, so every receipt has the same styles part
+_ALL_STYLES = (_BODY, _LABEL, _INFO, _SECTION, _CELL, _HEAD, _WRAPPED, *_STATUS.values(), _TITLE)
+
+
 def build_receipt(data: ReceiptData, title: str) -> bytes:
-    wb = Workbook()
+    wb = Workbook(_ALL_STYLES)
     ws = wb.sheet("回执")
-    ws.row(1, [f"{title}回执"], Style(font="黑体", size=16, bold=True, h="center"))
+    ws.row(1, [f"{title}回执"], _TITLE)
     ws.merge("A1", "I1")
     info = (
         ("文件", data.file),

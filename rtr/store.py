@@ -247,6 +247,14 @@ class Store:
         )
         return int(result.inserted_primary_key[0])
 
+    def add_files(self, conn: Connection, rows: list[dict]) -> list[int]:
+        """Ledger entries for several files in one statement; their ids, in order."""
+        stamp = now_iso()
+        full = [{"message": None, "duplicate_of": None, "archived_as": None, "n_returns": 0, "receipt_due": False,
+                 **row, "seen_at": stamp} for row in rows]
+        result = conn.execute(files.insert().returning(files.c.id, sort_by_parameter_order=True), full)
+        return [r.id for r in result]
+
     def receipts_due(self, conn: Connection) -> list[int]:
         return [r.id for r in conn.execute(select(files.c.id).where(files.c.receipt_due.is_(True)).order_by(files.c.id))]
 
@@ -299,6 +307,21 @@ class Store:
         if findings_out is None:
             self.insert_findings(conn, rows)
         return keys
+
+    def add_returns_bulk(self, conn: Connection, items: list[tuple[int, str, float, NewReturn]]) -> None:
+        """(file id, path, mtime, return) of several files: returns, then their findings, a statement each."""
+        if not items:
+            return
+        rows = [
+            dict(file_id=file_id, sheet=r.sheet, row=r.row, layout=r.layout, uscc=r.uscc, firm_name=r.firm_name,
+                 city=r.city, district=r.district, period=r.period, passed=r.passed,
+                 status="accepted" if r.passed else "rejected", filled_date=r.filled_date, file_mtime=mtime,
+                 path=path, values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default))
+            for file_id, path, mtime, r in items
+        ]
+        ids = [x.id for x in conn.execute(returns.insert().returning(returns.c.id, sort_by_parameter_order=True), rows)]
+        self.insert_findings(conn, [dict(file_id=file_id, return_id=return_id, **_finding_columns(f))
+                                    for (file_id, _, _, r), return_id in zip(items, ids, strict=True) for f in r.findings])
 
     def insert_findings(self, conn: Connection, rows: list[dict]) -> None:
         if rows:

@@ -222,8 +222,11 @@ def _cell(ref: str, value: object, s: int) -> str:
 
 
 class Workbook:
-    def __init__(self) -> None:
+    def __init__(self, styles: tuple[Style, ...] = ()) -> None:
+        """`styles`: registered up front, in order, so workbooks built alike share one styles part."""
         self.styles = _Styles()
+        for style in styles:
+            self.styles.index(style)
         self.sheets: list[Sheet] = []
 
     def sheet(self, name: str) -> Sheet:
