@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -60,10 +61,12 @@ def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, stor
 
 
 def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, roster: list[RosterFirm] | None,
-                  documents=None) -> tuple[Path, dict, list[Path]]:
-    """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths)."""
+                  documents=None, timings: dict[str, float] | None = None) -> tuple[Path, dict, list[Path]]:
+    """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths).
+    `timings`, when given, receives the seconds each part took (for the benchmark)."""
     cfg = setup.config
     folder = out_dir / period.id
+    clock = _Clock(timings)
     with store.transaction() as conn:
         stored = [p for p in store.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
         by_period = {p: store.accepted_of_period(conn, p) for p in {*stored, period.id}}
@@ -71,6 +74,7 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
         unassigned = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, None)]
         unreadable = store.unreadable_files(conn)
         file_ids = store.file_ids_of_period(conn, period.id)
+    clock("read store")
     small = cfg.small_medium_max_lawyers
     aggregates = {p: aggregate(v, cfg.cities, small, roster if p == period.id else None) for p, v in by_period.items()}
     data = PeriodData(period, by_period[period.id], aggregates)
@@ -78,13 +82,31 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     compared = data.changes_for(None)
     summary = build_summary(period.id, province, by_city, compared["hoh"], compared["yoy"], submissions, unreadable,
                             unassigned, datetime.now(UTC).isoformat(timespec="seconds"))
+    clock("aggregate")
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
+    clock("summary.json")
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
     write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
+    clock("汇总表.xlsx")
     for start in range(0, len(file_ids), 1000):
         write_receipts(setup, store, folder / "回执", file_ids[start : start + 1000])
     flush_to_disk()
+    clock("receipts")
     written = [folder / "summary.json", folder / "汇总表.xlsx"]
     if documents is not None:
         written = documents(setup, data, summary, folder) + written
+        clock("documents")
     return folder, summary, written
+
+
+class _Clock:
+    """Records the time since the previous call under a name, when asked to."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings, self.last = timings, time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = now - self.last
+        self.last = now

@@ -1,0 +1,280 @@
+"""National-scale benchmark: N synthetic returns, every measure in one run on the same files.
+
+    .venv/bin/python benchmarks/national.py                 # 5,000 returns (a province)
+    .venv/bin/python benchmarks/national.py --firms 40000   # the whole country
+
+Measures (each in its own process, so each peak RSS is its own):
+- floor: python-calamine reading every sheet of every file into Python values, nothing else;
+- naive: openpyxl.load_workbook of each file, every row read (on a tenth of the files);
+- intake: `python -m flows intake` (Prefect, read + check + store + receipts) on N/2 and on N files,
+  each into a fresh store; the marginal cost per return is the slope between the two;
+- plain intake: the same steps without Prefect (flows.intake.run_intake) on N files: Prefect's share;
+- report: `python -m flows report --no-email` after the intake (aggregate, 汇总表, receipts, documents),
+  and in-process the time of each part at N/2 and N (document rendering should not grow with N);
+- incremental: one new file dropped into the full inbox, `python -m flows intake` again.
+Prints a table and writes docs/benchmarks.md (machine, command, table, targets).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+PERIOD = "2024H1"
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
+    """(wall seconds, 0, stdout) of a child process; exit 2 (findings) counts as success."""
+    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True)
+    if proc.returncode not in (0, 2):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.decode()[-3000:]}")
+    return time.perf_counter() - start, 0, proc.stdout.decode()
+
+
+def measured(cmd: list[str], cwd: Path | None = None) -> tuple[float, int, str]:
+    """(wall seconds, the child's own peak RSS in MB, its stdout): a wrapper process waits for it with wait4."""
+    wrapper = [PY, str(Path(__file__)), "--stage", "rss-of", "--", *cmd]
+    _, _, out = run(wrapper, cwd)
+    data = json.loads(out.strip().splitlines()[-1])
+    return data["seconds"], data["rss_mb"], data["stdout"]
+
+
+# --- stages run in child processes ------------------------------------------------------------
+
+
+def stage_rss_of(cmd: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if code not in (0, 2):
+            sys.stderr.write(err.read().decode()[-3000:])
+            raise SystemExit(code)
+        print(json.dumps({"seconds": seconds, "rss_mb": usage.ru_maxrss // 1024, "stdout": out.read().decode()},
+                         ensure_ascii=False))
+
+
+def _files(inbox: Path) -> list[Path]:
+    return sorted(p for p in inbox.rglob("*") if p.is_file() and p.suffix in (".xlsx", ".xlsm"))
+
+
+def stage_floor(inbox: Path) -> None:
+    import python_calamine as calamine
+
+    files = _files(inbox)
+    start = time.perf_counter()
+    for path in files:
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+    print(json.dumps({"seconds": time.perf_counter() - start, "files": len(files)}))
+
+
+def stage_naive(inbox: Path, every: int) -> None:
+    import openpyxl
+
+    files = _files(inbox)[::every]
+    start = time.perf_counter()
+    for path in files:
+        wb = openpyxl.load_workbook(path)
+        for ws in wb.worksheets:
+            for _row in ws.iter_rows(values_only=True):
+                pass
+    print(json.dumps({"seconds": time.perf_counter() - start, "files": len(files)}))
+
+
+def stage_plain_intake(config: Path) -> None:
+    from datetime import date
+
+    from flows.intake import run_intake
+    from flows.settings import load_setup
+    from rtr.store import Store
+
+    setup = load_setup(config)
+    cfg = setup.config
+    store = Store(cfg.store_url)
+    start = time.perf_counter()
+    result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
+                        roster=None, today=date.today(), batch_size=cfg.runner.batch_size)
+    print(json.dumps({"seconds": time.perf_counter() - start, "line": result.line()}, ensure_ascii=False))
+
+
+def stage_report_parts(config: Path) -> None:
+    from flows.documents import render_documents
+    from flows.report import write_outputs
+    from flows.settings import load_setup
+    from rtr.periods import parse_period
+    from rtr.store import Store
+
+    setup = load_setup(config)
+    timings: dict[str, float] = {}
+    store = Store(setup.config.store_url)
+    write_outputs(setup, parse_period(PERIOD), out_dir=setup.config.outputs / "parts", store=store, roster=None,
+                  documents=render_documents, timings=timings)
+    print(json.dumps(timings))
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+
+def write_config(folder: Path, inbox: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    path.write_text(
+        f'[paths]\ninbox = "{inbox}"\noutputs = "out"\nreceipts = "out/回执"\nstore = "returns.sqlite"\n'
+        f'archive = "originals"\n[intake]\nsettle_seconds = 0\n[templates]\n'
+        f'province_report = "{ROOT / "templates/province_report.docx"}"\ncity_report = "{ROOT / "templates/city_report.docx"}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+                if line.startswith("MemTotal")), 0)
+    return f"{os.cpu_count()} vCPU ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--firms", type=int, default=5000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/rtr-benchmark"))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
+    parser.add_argument("--stage", help=argparse.SUPPRESS)
+    parser.add_argument("--arg", help=argparse.SUPPRESS)
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    stages = {"floor": lambda: stage_floor(Path(args.arg)), "naive": lambda: stage_naive(Path(args.arg), 10),
+              "plain-intake": lambda: stage_plain_intake(Path(args.arg)),
+              "report-parts": lambda: stage_report_parts(Path(args.arg)), "rss-of": lambda: stage_rss_of(args.rest)}
+    if args.stage:
+        stages[args.stage]()
+        return
+
+    n, half = args.firms, args.firms // 2
+    work = args.work / str(n)
+    shutil.rmtree(work, ignore_errors=True)
+    full_inbox, half_inbox = work / "inbox", work / "inbox-half"
+    print(f"generating {n} returns …", flush=True)
+    gen_wall, _, _ = run([PY, "-m", "flows", "sample", "--period", PERIOD, "--firms", str(n), "--seed", "1",
+                          "--out", str(full_inbox)], ROOT)
+    files = _files(full_inbox)
+    for path in files[:half]:
+        target = half_inbox / path.relative_to(full_inbox)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.link(path, target)
+    this = Path(__file__)
+
+    def stage(name: str, arg: Path) -> tuple[float, int, dict]:
+        wall, rss, out = measured([PY, str(this), "--stage", name, "--arg", str(arg)], ROOT)
+        return wall, rss, json.loads(out.strip().splitlines()[-1])
+
+    def last_line(out: str) -> str:
+        return out.strip().splitlines()[-1] if out.strip() else ""
+
+    print("floor, naive …", flush=True)
+    _, floor_rss, floor = stage("floor", full_inbox)
+    _, naive_rss, naive = stage("naive", full_inbox)
+    floor_ms = floor["seconds"] / floor["files"] * 1000
+    naive_ms = naive["seconds"] / naive["files"] * 1000
+
+    print("intake N/2, N …", flush=True)
+    cfg_half = write_config(work / "run-half", half_inbox)
+    cfg_full = write_config(work / "run-full", full_inbox)
+    cfg_plain = write_config(work / "run-plain", full_inbox)
+    t_half, rss_half, _out_half = measured([PY, "-m", "flows", "intake", "--config", str(cfg_half)], ROOT)
+    t_full, rss_full, out_full = measured([PY, "-m", "flows", "intake", "--config", str(cfg_full)], ROOT)
+    marginal_ms = (t_full - t_half) / (n - half) * 1000
+    print("plain intake …", flush=True)
+    _, rss_plain, plain = stage("plain-intake", cfg_plain)
+
+    print("report …", flush=True)
+    t_report, rss_report, _ = measured([PY, "-m", "flows", "report", "--config", str(cfg_full), "--period", PERIOD,
+                                        "--no-email"], ROOT)
+    _, _, parts_half = stage("report-parts", cfg_half)
+    _, _, parts_full = stage("report-parts", cfg_full)
+
+    print("incremental intake …", flush=True)
+    extra = work / "extra"
+    run([PY, "-m", "flows", "sample", "--period", PERIOD, "--firms", "1", "--seed", "99", "--out", str(extra)], ROOT)
+    (new_file,) = _files(extra)
+    target = full_inbox / "新到" / new_file.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(new_file, target)
+    t_incr, rss_incr, out_incr = measured([PY, "-m", "flows", "intake", "--config", str(cfg_full)], ROOT)
+
+    intake_per_return = marginal_ms
+    rows = [
+        ("calamine floor (every sheet → Python values)", floor_ms, floor_rss, f"{floor['files']} files"),
+        ("openpyxl load + every row", naive_ms, naive_rss, f"{naive['files']} files"),
+        ("intake, marginal (slope N/2 → N, Prefect CLI)", intake_per_return, rss_full, last_line(out_full)),
+        (f"intake of N/2 = {half} (CLI, total)", t_half * 1000 / half, rss_half, f"{t_half:.1f} s"),
+        (f"intake of N = {n} (CLI, total)", t_full * 1000 / n, rss_full, f"{t_full:.1f} s"),
+        ("intake of N without Prefect (run_intake)", plain["seconds"] * 1000 / n, rss_plain, f"{plain['seconds']:.1f} s"),
+        ("report at N (CLI, --no-email)", t_report * 1000 / n, rss_report, f"{t_report:.1f} s"),
+        ("incremental: 1 new file, N stored (CLI)", t_incr * 1000, rss_incr, last_line(out_incr)),
+    ]
+    prefect_share = (t_full - plain["seconds"]) / plain["seconds"]
+    checks = [
+        (f"intake marginal ≤ 2.5 × floor: {intake_per_return / floor_ms:.2f} ×", intake_per_return <= 2.5 * floor_ms),
+        (f"openpyxl / intake ≥ 15: {naive_ms / intake_per_return:.1f} ×", naive_ms / intake_per_return >= 15),
+        (f"intake + report at N under 3 min: {t_full + t_report:.0f} s", t_full + t_report < 180),
+        (f"peak RSS under 2 GB: {max(rss_full, rss_report)} MB", max(rss_full, rss_report) < 2048),
+        (f"incremental intake under 15 s: {t_incr:.1f} s", t_incr < 15),
+        (f"Prefect adds under 10 %: {prefect_share:+.1%} (CLI {t_full:.1f} s incl. its server start vs {plain['seconds']:.1f} s)",
+         prefect_share < 0.10),
+    ]
+    doc_half, doc_full = parts_half.get("documents", 0), parts_full.get("documents", 0)
+    checks.append((f"document rendering N/2 → N: {doc_half:.2f} s → {doc_full:.2f} s", doc_full < 1.5 * doc_half + 0.5))
+
+    table = ["| measure | ms per return | returns/s | peak RSS (MB) | note |", "|---|---:|---:|---:|---|"]
+    for name, ms, rss, note in rows:
+        table.append(f"| {name} | {ms:.2f} | {1000 / ms if ms else 0:,.0f} | {rss} | {note} |")
+    parts = ["| report part | N/2 (s) | N (s) |", "|---|---:|---:|"]
+    parts += [f"| {k} | {parts_half.get(k, 0):.2f} | {parts_full.get(k, 0):.2f} |" for k in parts_full]
+    lines = [
+        f"# Benchmark: {n:,} returns",
+        "",
+        f"Machine: {machine()}.  ",
+        f"Command: `.venv/bin/python benchmarks/national.py --firms {n}` ({time.strftime('%Y-%m-%d')}); "
+        f"generating the sample took {gen_wall:.0f} s.",
+        "",
+        *table,
+        "",
+        f"Ratios: intake marginal / floor = **{intake_per_return / floor_ms:.2f}**; openpyxl / intake = **{naive_ms / intake_per_return:.1f}**.",
+        "",
+        *parts,
+        "",
+        "## Targets (issue 5)",
+        "",
+        *[f"- [{'x' if ok else ' '}] {text}" for text, ok in checks],
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
