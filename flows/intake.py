@@ -12,6 +12,8 @@ This module only sequences the core (`rtr`) and does the I/O.
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -263,6 +265,36 @@ def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: lis
         with store.transaction() as conn:
             store.mark_receipts_written(conn, ids)
     return written
+
+
+def copy_receipts(setup: Setup, store: Store, file_ids: list[int], source_dir: Path, target_dir: Path) -> list[Path]:
+    """The receipts of these files in `target_dir`: hard links to the intake's up-to-date receipts
+    (intake replaces a receipt by renaming a new file over it, so a link never changes under a
+    report), rendered afresh where one is due or missing."""
+    with store.transaction() as conn:
+        states = store.receipt_states(conn, file_ids)
+    render, done = [], []
+    for file_id in file_ids:
+        path, due = states.get(file_id, ("", True))
+        name = receipt_name(path)
+        source, target = source_dir / name, target_dir / name
+        if due or not source.is_file():
+            render.append(file_id)
+            continue
+        done.append(target)
+        if target.exists() and os.path.samefile(source, target):
+            continue  # already this very receipt (renaming a link over itself would leave the link behind)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".tmp-{os.getpid()}-{target.stem}.part")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or links not allowed: a copy
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    for start in range(0, len(render), 1000):
+        done += write_receipts(setup, store, target_dir, render[start : start + 1000])
+    return done
 
 
 def rule_context(setup: Setup, roster: list[RosterFirm] | None, today: date) -> RuleContext:

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from flows.files import flush_to_disk, write_atomic
-from flows.intake import IntakeResult, run_intake, write_receipts
+from flows.intake import IntakeResult, copy_receipts, run_intake
 from flows.settings import Setup
 from rtr.metrics import aggregate, changes
 from rtr.periods import Period, parse_period
@@ -88,8 +88,7 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
     write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
     clock("汇总表.xlsx")
-    for start in range(0, len(file_ids), 1000):
-        write_receipts(setup, store, folder / "回执", file_ids[start : start + 1000])
+    copy_receipts(setup, store, file_ids, cfg.receipts, folder / "回执")
     flush_to_disk()
     clock("receipts")
     written = [folder / "summary.json", folder / "汇总表.xlsx"]

@@ -255,6 +255,14 @@ class Store:
         result = conn.execute(files.insert().returning(files.c.id, sort_by_parameter_order=True), full)
         return [r.id for r in result]
 
+    def receipt_states(self, conn: Connection, file_ids: list[int]) -> dict[int, tuple[str, bool]]:
+        """file id → (path, whether its receipt is due)."""
+        out = {}
+        for part in _chunks(sorted(set(file_ids))):
+            for r in conn.execute(select(files.c.id, files.c.path, files.c.receipt_due).where(files.c.id.in_(part))):
+                out[r.id] = (r.path, bool(r.receipt_due))
+        return out
+
     def receipts_due(self, conn: Connection) -> list[int]:
         return [r.id for r in conn.execute(select(files.c.id).where(files.c.receipt_due.is_(True)).order_by(files.c.id))]
 
