@@ -144,6 +144,12 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
     return {"line": result.line(), **{k: v for k, v in vars(result).items() if k != "receipts"}}
 
 
+@flow(name="inbox-scan")
+def scan_flow(config_path: str = "config.toml") -> dict:
+    """Entry point for deployments run by workers (prefect.yaml): intake on the task runner `[runner]` asks for."""
+    return configured_intake(load_setup(Path(config_path)).config)(config_path)
+
+
 ARTIFACT_ROWS = 500
 
 

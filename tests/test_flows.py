@@ -81,3 +81,41 @@ def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, sche
     assert report is not None and "已采用报表 **15** 份" in report.data and "分地市/广州市.docx" in report.data
     findings = Artifact.get("intake-findings")
     assert findings is not None and findings.type == "table"
+
+
+def test_intake_on_processes_and_dask_matches_threads(harness, tmp_path, schema):
+    """The task runner is configuration: the same store contents and the same summary on each."""
+    from flows.documents import render_documents  # noqa: F401  (imported as the report does)
+    from flows.pipeline import configured_intake
+    from flows.report import write_outputs
+    from flows.settings import load_setup
+    from rtr.store import Store
+
+    sample = make_sample(schema, GUANGDONG, Period(2024, 1), 40, seed=9, messy=True)
+    results = {}
+    for kind in ("threads", "processes", "dask"):
+        folder = tmp_path / kind
+        for f in sample.files:
+            drop(folder / "inbox", f.path, f.data)
+        config = write_config(folder, cities=GUANGDONG)
+        config.write_text(config.read_text(encoding="utf-8") + f'[runner]\nkind = "{kind}"\nworkers = 2\nbatch_size = 9\n',
+                          encoding="utf-8")
+        setup = load_setup(config)
+        assert setup.config.runner.kind == kind
+        line = configured_intake(setup.config)(str(config))["line"]
+        store = Store(setup.config.store_url)
+        try:
+            _, summary, _ = write_outputs(setup, Period(2024, 1), out_dir=folder / "out", store=store, roster=None)
+        finally:
+            store.close()
+        summary.pop("generated_at")
+        db = sqlite3.connect(folder / "data/r.sqlite")
+        stored = (
+            sorted(db.execute("SELECT path, outcome, sha256 FROM files").fetchall()),
+            sorted(db.execute("SELECT path, sheet, uscc, period, status, values_json FROM returns").fetchall()),
+            sorted(db.execute("SELECT rule, cell, message FROM findings").fetchall()),
+        )
+        results[kind] = (line, summary, stored)
+    assert results["processes"] == results["threads"]
+    assert results["dask"] == results["threads"]
+    assert results["threads"][1]["metrics"]["firms"] >= 20

@@ -98,3 +98,18 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     assert rate_cell.value == 1.0 and rate_cell.number_format == "0.0%"
     issues = wb["审核问题"]
     assert issues.auto_filter.ref and any(c.value == "W07" for row in issues.iter_rows() for c in row)
+
+
+def test_period_receipts_are_the_intakes_current_receipts(setup, tmp_path, schema):
+    drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, clean_values()))
+    report(setup, tmp_path)
+    intake_receipt, period_receipt = tmp_path / "回执/a_回执.xlsx", tmp_path / "out/2024H1/回执/a_回执.xlsx"
+    assert period_receipt.read_bytes() == intake_receipt.read_bytes()
+    # a corrected return supersedes it: intake rewrites its receipt, the next report follows
+    later = clean_values() | {"filled_date": date(2024, 7, 30), "cases": 801}
+    drop(tmp_path / "inbox", "a（更正）.xlsx", form_bytes(schema, later))
+    report(setup, tmp_path)
+    assert period_receipt.read_bytes() == intake_receipt.read_bytes()
+    ws = ox_load(period_receipt).active
+    assert any(c.value == "已被替代（不计入）" for row in ws.iter_rows() for c in row)
+    assert not list((tmp_path / "out/2024H1/回执").glob(".tmp-*"))
