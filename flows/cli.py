@@ -118,7 +118,8 @@ def intake(
 
     def body() -> None:
         _check_paths(config, inbox, roster)
-        from flows.pipeline import configured_intake, progress_hook
+        from flows import progress
+        from flows.pipeline import configured_intake
 
         intake_flow = configured_intake(load_setup(config).config)
 
@@ -127,11 +128,11 @@ def intake(
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("读取报表", total=None)
-                token = progress_hook.set(lambda done, total: bar.update(task, completed=done, total=total))
+                token = progress.hook.set(lambda done, total: bar.update(task, completed=done, total=total))
                 try:
                     result = intake_flow(str(config), **_paths(inbox, db, roster))
                 finally:
-                    progress_hook.reset(token)
+                    progress.hook.reset(token)
         else:
             result = intake_flow(str(config), **_paths(inbox, db, roster))
         typer.echo(result["line"])

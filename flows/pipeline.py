@@ -14,9 +14,8 @@ Both leave artifacts in the Prefect UI: the findings of an intake run, and a sum
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
-from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from flows import progress
 from flows.intake import (
     IntakeResult,
     ReadFile,
@@ -42,9 +42,6 @@ from flows.settings import load_setup
 from rtr.config import Config, Runner, sqlite_url
 from rtr.periods import latest_ended, parse_period
 from rtr.store import Store
-
-# set by the CLI on a terminal: called with (files done, files in all) after each chunk
-progress_hook: ContextVar[Callable[[int, int], None] | None] = ContextVar("progress_hook", default=None)
 
 
 def _io_failure(task_, task_run, state) -> bool:
@@ -67,7 +64,11 @@ def list_inbox_task(store: Store, inbox: Path, settle_seconds: float, result: In
 
 
 @io_task
-def read_batch_task(files: list, ctx, limits, archive: Path) -> list[ReadFile]:
+def read_batch_task(payload: bytes) -> list[ReadFile]:
+    """(files, rule context, limits, archive folder), pickled by the flow: runners that send tasks to
+    other processes rebuild dataclass arguments on the way (an InboxFile arrived as a tuple), bytes
+    they leave alone."""
+    files, ctx, limits, archive = pickle.loads(payload)
     return read_files(files, ctx, limits, archive)
 
 
@@ -118,16 +119,19 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             todo = list_inbox_task(quote(store), Path(inbox) if inbox else cfg.inbox, cfg.settle_seconds, quote(result))
             ctx = rule_context(setup, firms, date.today())
             new_ids: list[int] = []
-            hook = progress_hook.get()
+            hook = progress.hook.get()
             queue = list(batches(todo, size))
             ahead = 2 * cfg.runner.workers  # batches read ahead of the store: bounds the memory held in results
-            futures = [read_batch_task.submit(quote(b), quote(ctx), cfg.limits, cfg.archive) for b in queue[:ahead]]
+            def submit(batch: list):
+                return read_batch_task.submit(pickle.dumps((batch, ctx, cfg.limits, cfg.archive)))
+
+            futures = [submit(b) for b in queue[:ahead]]
             done = 0
             for i in range(len(queue)):
                 reads = futures[i].result()
                 futures[i] = None  # let the batch's results go once stored
                 if i + ahead < len(queue):
-                    futures.append(read_batch_task.submit(quote(queue[i + ahead]), quote(ctx), cfg.limits, cfg.archive))
+                    futures.append(submit(queue[i + ahead]))
                 new_ids += store_batch_task(quote(ctx), quote(store), quote(reads), quote(result))
                 result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)
                 done += len(queue[i])

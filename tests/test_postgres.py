@@ -13,6 +13,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import uuid
 from dataclasses import replace
 from datetime import date
@@ -45,13 +46,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory):
+def pg_server():
     """A throwaway cluster on 127.0.0.1, trust authentication, owned by the `postgres` user when run as root."""
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
     if not bins:
         _unavailable("initdb not found (apt-get install postgresql)")
     bindir = Path(bins[0]).parent
-    data = tmp_path_factory.mktemp("pgdata")
+    # not under pytest's tmp folder: that is private to root, and the server runs as `postgres`
+    data = Path(tempfile.mkdtemp(prefix="rtr-pg-"))
     demote = None
     if os.geteuid() == 0:  # initdb refuses to run as root
         try:
@@ -59,7 +61,6 @@ def pg_server(tmp_path_factory):
         except KeyError:
             _unavailable("running as root and there is no `postgres` user")
         shutil.chown(data, user.pw_uid, user.pw_gid)
-        os.chmod(data.parent, 0o755)
 
         def demote():
             os.setgid(user.pw_gid)
@@ -79,6 +80,7 @@ def pg_server(tmp_path_factory):
         yield f"postgresql+psycopg://rtr@127.0.0.1:{port}"
     finally:
         subprocess.run([bindir / "pg_ctl", "-D", data / "db", "-m", "fast", "stop"], **run)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
