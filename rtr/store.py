@@ -225,27 +225,8 @@ class Store:
                 found.setdefault(row.sha256, FileRow(**row._mapping))
         return found
 
-    def file_by_hash(self, conn: Connection, sha256: str) -> FileRow | None:
-        row = conn.execute(select(files).where(files.c.sha256 == sha256).order_by(files.c.id).limit(1)).first()
-        return FileRow(**row._mapping) if row else None
-
-    def file(self, conn: Connection, file_id: int) -> FileRow:
-        return FileRow(**conn.execute(select(files).where(files.c.id == file_id)).one()._mapping)
-
     def touch_file(self, conn: Connection, file_id: int, size: int, mtime: float) -> None:
         conn.execute(update(files).where(files.c.id == file_id).values(size=size, mtime=mtime))
-
-    def add_file(self, conn: Connection, *, path: str, size: int, mtime: float, sha256: str, outcome: str,
-                 message: str | None = None, duplicate_of: int | None = None, archived_as: str | None = None,
-                 n_returns: int = 0, receipt_due: bool = False) -> int:
-        result = conn.execute(
-            files.insert().values(
-                path=path, size=size, mtime=mtime, sha256=sha256, seen_at=now_iso(), outcome=outcome,
-                message=message, duplicate_of=duplicate_of, archived_as=archived_as, n_returns=n_returns,
-                receipt_due=receipt_due,
-            )
-        )
-        return int(result.inserted_primary_key[0])
 
     def add_files(self, conn: Connection, rows: list[dict]) -> list[int]:
         """Ledger entries for several files in one statement; their ids, in order."""
@@ -278,44 +259,6 @@ class Store:
         conn.execute(findings.insert().values(file_id=file_id, return_id=None, **_finding_columns(finding)))
 
     # returns ----------------------------------------------------------------------------------
-    def accepted_values(self, conn: Connection, uscc: str, period: str) -> dict | None:
-        row = conn.execute(
-            select(returns.c.values_json).where(
-                returns.c.uscc == uscc, returns.c.period == period, returns.c.status == "accepted"
-            )
-        ).first()
-        return json.loads(row.values_json) if row else None
-
-    def add_returns(self, conn: Connection, file_id: int, path: str, mtime: float, new: list[NewReturn]) -> set[int]:
-        """Stores the returns of one file and re-resolves who counts; returns the ids of the files
-        (this one included) whose returns changed status, so their receipts can be rewritten."""
-        keys = self.insert_returns(conn, file_id, path, mtime, new)
-        return {file_id} | self.resolve_keys(conn, keys)
-
-    def insert_returns(self, conn: Connection, file_id: int, path: str, mtime: float, new: list[NewReturn],
-                       findings_out: list[dict] | None = None) -> set[tuple[str, str]]:
-        """Inserts one file's returns as accepted/rejected by their own checks; who counts among
-        several returns of a key is settled by `resolve_keys`. Findings go to `findings_out` when
-        given (to be inserted in one batch by `insert_findings`), else are inserted at once."""
-        keys = set()
-        rows = findings_out if findings_out is not None else []
-        for r in new:
-            result = conn.execute(
-                returns.insert().values(
-                    file_id=file_id, sheet=r.sheet, row=r.row, layout=r.layout, uscc=r.uscc, firm_name=r.firm_name,
-                    city=r.city, district=r.district, period=r.period, passed=r.passed,
-                    status="accepted" if r.passed else "rejected", filled_date=r.filled_date, file_mtime=mtime,
-                    path=path, values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default),
-                )
-            )
-            return_id = int(result.inserted_primary_key[0])
-            rows.extend(dict(file_id=file_id, return_id=return_id, **_finding_columns(f)) for f in r.findings)
-            if r.uscc and r.period:
-                keys.add((r.uscc, r.period))
-        if findings_out is None:
-            self.insert_findings(conn, rows)
-        return keys
-
     def add_returns_bulk(self, conn: Connection, items: list[tuple[int, str, float, NewReturn]]) -> None:
         """(file id, path, mtime, return) of several files: returns, then their findings, a statement each."""
         if not items:
@@ -390,10 +333,6 @@ class Store:
             out.append((by_file[file_id], rows, finds.get(file_id, []), replacements))
         return out
 
-    def returns_of_file(self, conn: Connection, file_id: int) -> list[dict]:
-        rows = conn.execute(select(returns).where(returns.c.file_id == file_id).order_by(returns.c.id)).all()
-        return [dict(r._mapping) for r in rows]
-
     def status_counts(self, conn: Connection, file_ids: list[int]) -> dict[str, int]:
         counts: dict[str, int] = {}
         for part in _chunks(sorted(set(file_ids))):
@@ -415,10 +354,6 @@ class Store:
                          .order_by(findings.c.file_id, findings.c.id).limit(limit - len(rows)))
                 rows += [dict(r._mapping) for r in conn.execute(query)]
         return rows, total
-
-    def findings_of_file(self, conn: Connection, file_id: int) -> list[dict]:
-        rows = conn.execute(select(findings).where(findings.c.file_id == file_id).order_by(findings.c.id)).all()
-        return [dict(r._mapping) for r in rows]
 
     def replacement(self, conn: Connection, uscc: str, period: str) -> dict | None:
         """The return that counts for a key (or the latest one, when none passed)."""
