@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -90,9 +91,17 @@ def release_orphaned_runs() -> int:
         return len(runs)
 
 
+def _stoppable() -> None:
+    """Ctrl-C and SIGTERM stop serve however it was launched: a parent may hand down SIGINT ignored
+    or blocked (both survive exec), and serve would then never stop."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def serve_forever(setup: Setup, config_path: Path) -> None:
     from prefect import serve
 
+    _stoppable()
     with serve_lock(setup):
         release_orphaned_runs()
         # pause_on_shutdown=False: stopping serve keeps the schedules, so a report due while it was
