@@ -112,8 +112,19 @@ def stage_plain_intake(config: Path) -> None:
     cfg = setup.config
     store = Store(cfg.store_url)
     start = time.perf_counter()
-    result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
-                        roster=None, today=date.today(), batch_size=cfg.runner.batch_size)
+    # the same runner as the flow's, without Prefect: worker processes (spawned, as Prefect's are) or none
+    pool = None
+    if cfg.runner.kind == "processes":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(cfg.runner.workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
+                            roster=None, today=date.today(), batch_size=cfg.runner.batch_size, executor=pool)
+    finally:
+        if pool:
+            pool.shutdown()
     print(json.dumps({"seconds": time.perf_counter() - start, "line": result.line()}, ensure_ascii=False))
 
 
@@ -133,6 +144,9 @@ def stage_report_parts(config: Path) -> None:
 
 
 # --- the benchmark ------------------------------------------------------------------------------
+
+
+from rtr.config import Runner  # noqa: E402  (after ROOT: the benchmark runs from a checkout)
 
 
 def write_config(folder: Path, inbox: Path) -> Path:
@@ -257,7 +271,9 @@ def main() -> None:
         "",
         f"Machine: {machine()}.  ",
         f"Command: `.venv/bin/python benchmarks/national.py --firms {n}` ({time.strftime('%Y-%m-%d')}); "
-        f"generating the sample took {gen_wall:.0f} s.",
+        f"generating the sample took {gen_wall:.0f} s.  ",
+        f"Runner: `[runner]` defaults (`kind = \"{Runner.kind}\"`, {Runner.workers} workers, {Runner.batch_size} files a batch), "
+        "for the flow and for the plain run alike.",
         "",
         *table,
         "",

@@ -14,6 +14,7 @@ Both leave artifacts in the Prefect UI: the findings of an intake run, and a sum
 
 from __future__ import annotations
 
+import os
 import pickle
 from collections import Counter
 from datetime import date
@@ -100,8 +101,24 @@ def task_runner(runner: Runner):
     return ThreadPoolTaskRunner(max_workers=runner.workers)
 
 
+def share_temporary_server() -> None:
+    """With no Prefect server configured, this process starts a temporary one; worker processes
+    (process pool, local Dask cluster) would each start their own (≈5 s and a core apiece) unless
+    told where this one is. Started here, before the runner spawns them, and shared by address."""
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL"):
+        return
+    server = SubprocessASGIServer()  # the instance Prefect itself would start for this process
+    server.start()
+    os.environ["PREFECT_API_URL"] = server.api_url
+
+
 def configured_intake(config: Config):
     """`intake_flow` with the task runner `[runner]` asks for."""
+    if config.runner.kind != "threads" and not config.runner.dask_address:
+        share_temporary_server()
     return intake_flow.with_options(task_runner=task_runner(config.runner))
 
 
@@ -122,16 +139,25 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             hook = progress.hook.get()
             queue = list(batches(todo, size))
             ahead = 2 * cfg.runner.workers  # batches read ahead of the store: bounds the memory held in results
-            def submit(batch: list):
-                return read_batch_task.submit(pickle.dumps((batch, ctx, cfg.limits, cfg.archive)))
+            def payload(batch: list) -> bytes:
+                return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
 
-            futures = [submit(b) for b in queue[:ahead]]
+            def submit(batch: list):
+                return read_batch_task.submit(payload(batch))
+
+            # a batch or two (an incremental run) is read right here: starting worker processes
+            # would cost more than it saves
+            inline = len(queue) <= 2
+            futures = [] if inline else [submit(b) for b in queue[:ahead]]
             done = 0
             for i in range(len(queue)):
-                reads = futures[i].result()
-                futures[i] = None  # let the batch's results go once stored
-                if i + ahead < len(queue):
-                    futures.append(submit(queue[i + ahead]))
+                if inline:
+                    reads = read_batch_task(payload(queue[i]))
+                else:
+                    reads = futures[i].result()
+                    futures[i] = None  # let the batch's results go once stored
+                    if i + ahead < len(queue):
+                        futures.append(submit(queue[i + ahead]))
                 new_ids += store_batch_task(quote(ctx), quote(store), quote(reads), quote(result))
                 result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)
                 done += len(queue[i])

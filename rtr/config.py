@@ -48,7 +48,7 @@ RUNNER_KINDS = ("threads", "processes", "dask")
 class Runner:
     """Where intake's read-and-check batches run; storing stays in the flow's process."""
 
-    kind: str = "threads"  # threads | processes | dask
+    kind: str = "processes"  # processes | threads | dask
     workers: int = 2  # threads or processes; for dask, the workers of a local cluster when no address is given
     dask_address: str = ""  # tcp://scheduler:8786 of an existing Dask cluster
     batch_size: int = 250  # files per task: ≈4.5 ms of orchestration per task, so batches keep it small
@@ -113,7 +113,7 @@ def parse_config(raw: dict, root: Path) -> Config:
     schedule = _section(raw, "schedule")
     email = _section(raw, "email")
     runner = _section(raw, "runner")
-    kind = runner.get("kind", "threads")
+    kind = runner.get("kind", Runner.kind)
     if kind not in RUNNER_KINDS:
         raise ConfigError(f"config.toml: [runner] kind should be one of {', '.join(RUNNER_KINDS)}, not {kind!r}")
 
