@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import stat
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -70,22 +71,55 @@ class InboxFile:
     path: Path
     size: int
     mtime: float
+    symlink: bool = False  # listed so that the ledger answers it, never followed
 
 
 def list_inbox(inbox: Path) -> list[InboxFile]:
-    """Every regular file below the inbox, sorted; symlinks are not followed (nothing outside is read)."""
+    """Every regular file and every symlink below the inbox, sorted. Symlinks (to files or to
+    folders) are listed, never followed: nothing outside the inbox is read."""
     found = []
     for root, dirs, names in os.walk(inbox, followlinks=False):
         dirs.sort()
-        for name in sorted(names):
+        links = [d for d in dirs if (Path(root) / d).is_symlink()]  # os.walk lists them but does not enter
+        for name in sorted(names + links):
             path = Path(root) / name
             try:
                 st = path.lstat()
             except OSError:
                 continue  # vanished while listing
-            if not path.is_symlink() and path.is_file():
-                found.append(InboxFile(path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime))
+            if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
+                found.append(InboxFile(path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime,
+                                       stat.S_ISLNK(st.st_mode)))
     return found
+
+
+class NotARegularFile(OSError):
+    """The path is no longer a regular file (replaced by a link, a folder or a pipe since listing)."""
+
+
+def read_regular(path: Path, limit: int) -> tuple[bytes | None, str, int]:
+    """(bytes, sha256, size) of a regular file, never through a symlink and never blocking on a
+    pipe; a file over `limit` bytes is hashed in chunks and its bytes not kept (None)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotARegularFile(f"not a regular file: {path}")
+        if st.st_size <= limit:
+            data = handle.read(limit + 1)
+            if len(data) <= limit:
+                return data, sha256(data), len(data)
+            handle.seek(0)
+        digest, size = hashlib.sha256(), 0
+        while chunk := handle.read(2**20):
+            digest.update(chunk)
+            size += len(chunk)
+        return None, digest.hexdigest(), size
+
+
+def link_digest(path: Path) -> str:
+    """A symlink's ledger hash: of where it points (its target is never read)."""
+    return sha256(os.fsencode(os.readlink(path)))
 
 
 def restat(f: InboxFile) -> InboxFile | None:
@@ -93,7 +127,7 @@ def restat(f: InboxFile) -> InboxFile | None:
         st = f.path.lstat()
     except OSError:
         return None
-    return InboxFile(f.rel, f.path, st.st_size, st.st_mtime)
+    return InboxFile(f.rel, f.path, st.st_size, st.st_mtime, f.symlink)
 
 
 def archive_original(archive: Path, digest: str, suffix: str, data: bytes, writer: BackgroundWriter | None = None) -> str:

@@ -16,11 +16,21 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from flows.files import BackgroundWriter, InboxFile, archive_original, flush_to_disk, list_inbox, restat, sha256
+from flows.files import (
+    BackgroundWriter,
+    InboxFile,
+    archive_original,
+    flush_to_disk,
+    link_digest,
+    list_inbox,
+    read_regular,
+    restat,
+)
 from flows.settings import Setup
 from rtr.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
 from rtr.receipts import build_receipt, receipt_from_rows, receipt_name
@@ -29,7 +39,7 @@ from rtr.roster import RosterFirm, parse_roster
 from rtr.rules import RuleContext, history_findings
 from rtr.store import Store
 from rtr.values import city_index
-from rtr.workbook import Limits, load_workbook
+from rtr.workbook import Limits, load_workbook, too_large
 
 
 class RosterError(ValueError):
@@ -120,22 +130,31 @@ def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> 
         return Examined(f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 打开另存后重新发送", [])
 
 
+SYMLINK = "符号链接，未读取（不会沿链接读取收件箱之外的文件），请直接放入文件本身"
+
+
 def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> list[ReadFile]:
     """Step 1: each file's bytes read once, hashed, archived (spreadsheets) and examined."""
     out = []
     with BackgroundWriter() as writer:
         for f in files:
             try:
-                data = f.path.read_bytes()
+                if f.symlink:
+                    out.append(ReadFile(f, link_digest(f.path), 0, SYMLINK))
+                    continue
+                data, digest, size = read_regular(f.path, limits.max_file_bytes)
             except OSError:
-                out.append(ReadFile(f, None))  # vanished or unreadable right now: left for the next scan
+                out.append(ReadFile(f, None))  # vanished, replaced or unreadable right now: left for the next scan
                 continue
-            digest, kind = sha256(data), classify(f.rel)
+            kind = classify(f.rel)
             if kind != SPREADSHEET:
-                out.append(ReadFile(f, digest, len(data), kind))
+                out.append(ReadFile(f, digest, size, kind))
+                continue
+            if data is None:  # over the size limit: answered from its size, the bytes neither examined nor archived
+                out.append(ReadFile(f, digest, size, kind, None, Examined(too_large(size, limits), [])))
                 continue
             saved = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data, writer)
-            out.append(ReadFile(f, digest, len(data), kind, saved, _examine_safely(f.rel, data, ctx, limits)))
+            out.append(ReadFile(f, digest, size, kind, saved, _examine_safely(f.rel, data, ctx, limits)))
     if any(r.archived_as for r in out):
         flush_to_disk()  # the originals are on disk before the store says they were received
     return out
@@ -317,15 +336,28 @@ def run_intake(
     today: date,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = 250,
+    executor: Executor | None = None,
 ) -> IntakeResult:
-    """The three steps in this process, batch after batch (the Prefect flow in pipeline.py runs the same steps as tasks)."""
+    """The three steps without Prefect, batch after batch; with `executor`, batches are read a few
+    ahead on it, as the Prefect flow in pipeline.py reads them on its task runner."""
     result = IntakeResult()
+    limits = setup.config.limits
     with store.intake_lock():
         todo = list_new(store, inbox, setup.config.settle_seconds, result)
         ctx = rule_context(setup, roster, today)
+        queue = list(batches(todo, batch_size))
+        ahead = 4 if executor else 0
+        futures = [executor.submit(read_files, b, ctx, limits, archive_dir) for b in queue[:ahead]] if executor else []
         done, new_ids = 0, []
-        for batch in batches(todo, batch_size):
-            new_ids += store_reads(ctx, store, read_files(batch, ctx, setup.config.limits, archive_dir), result)
+        for i, batch in enumerate(queue):
+            if executor:
+                reads = futures[i].result()
+                futures[i] = None
+                if i + ahead < len(queue):
+                    futures.append(executor.submit(read_files, queue[i + ahead], ctx, limits, archive_dir))
+            else:
+                reads = read_files(batch, ctx, limits, archive_dir)
+            new_ids += store_reads(ctx, store, reads, result)
             result.receipts += write_receipts(setup, store, receipts_dir)
             done += len(batch)
             if progress:

@@ -11,6 +11,7 @@ import html
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 import python_calamine as calamine
@@ -120,11 +121,11 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
     for info in infos:
         if info.file_size > 2**20 and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
             return "文件压缩比异常（疑似压缩炸弹），超出安全限制，拒绝读取", {}
-    worksheet_names = _worksheet_names(zf, limits.max_uncompressed_bytes)
-    if len(worksheet_names) > limits.max_sheets:
-        return f"工作表数量过多（{len(worksheet_names)}个），超出安全限制", {}
     uncached: dict[str, frozenset[str]] = {}
     try:
+        worksheet_names = _worksheet_names(zf, limits.max_uncompressed_bytes)
+        if len(worksheet_names) > limits.max_sheets:
+            return f"工作表数量过多（{len(worksheet_names)}个），超出安全限制", {}
         for info in infos:
             is_sheet = info.filename in worksheet_names or info.filename.startswith("xl/worksheets/")
             if not is_sheet and info.filename not in _READ_PARTS:
@@ -147,7 +148,7 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
                     )
                     if cells:
                         uncached[worksheet_names.get(info.filename, info.filename)] = cells
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, KeyError):
         return "文件已损坏或不完整（压缩数据无法解开），请重新保存或重新发送", {}
     return None, uncached
 
@@ -186,13 +187,17 @@ def _check_area(body: bytes, limits: Limits) -> str | None:
     return None
 
 
+def too_large(size: int, limits: Limits) -> str:
+    return f"文件过大（{size // 2**20} MB），超出 {limits.max_file_bytes // 2**20} MB 的限制"
+
+
 def load_workbook(data: bytes, suffix: str, limits: Limits) -> Loaded:
     """The visible worksheets of a workbook file, or why it cannot be read (F01)."""
     suffix = suffix.lower()
     if not data:
         return _fail("文件为空（0 字节），请重新保存后发送")
     if len(data) > limits.max_file_bytes:
-        return _fail(f"文件过大（{len(data) // 2**20} MB），超出 {limits.max_file_bytes // 2**20} MB 的限制")
+        return _fail(too_large(len(data), limits))
     uncached: dict[str, frozenset[str]] = {}
     if data.startswith(OLE_MAGIC):
         if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:

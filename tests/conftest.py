@@ -132,3 +132,9 @@ def check(ctx: RuleContext, values: dict[str, object], remarks: dict[str, str] |
 
 def rules_of(checked) -> set[str]:
     return {f.rule for f in checked.findings}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests import reliability
+
+    reliability.write()

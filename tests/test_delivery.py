@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email
+import logging
 import socket
 from dataclasses import replace
 from datetime import date
@@ -21,6 +22,7 @@ from rtr.config import ConfigError, Email, sqlite_url
 from rtr.periods import Period
 from rtr.sample import make_sample
 from rtr.store import Store
+from tests import reliability
 from tests.test_intake import drop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,8 +144,9 @@ def test_server_down_then_later_send_delivers_each_document_once(reported, smtp,
     assert [o.status for o in forced] == ["sent"] * 3 and len(inbox.messages) == 6
 
 
-def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp_path, monkeypatch):
+def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp_path, monkeypatch, caplog):
     setup, folder = reported
+    caplog.set_level(logging.DEBUG)  # every record, so that none carries the password
     port = free_port()
     inbox = Inbox()
 
@@ -166,3 +169,7 @@ def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp
     assert all(o.attempts == 1 for o in outcomes)  # 535 is permanent: no retry
     assert all("s3cret-password" not in (o.error or "") for o in outcomes)
     assert b"s3cret-password" not in (tmp_path / "ledger.sqlite").read_bytes()
+    assert "s3cret-password" not in caplog.text
+    reliability.record("Security", "SMTP password (from the environment) with a server that refuses it", 1,
+                       "delivery recorded as failed, no retry on 535",
+                       "password searched for in the outcomes, the log records and the store file: absent")

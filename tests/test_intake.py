@@ -17,6 +17,7 @@ from flows.intake import run_intake
 from flows.settings import Setup, load_setup
 from rtr.config import sqlite_url
 from rtr.store import Store, files, findings, returns
+from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,6 +210,9 @@ def test_two_intakes_at_once_count_each_return_once(tmp_path, schema):
     stored = table(tmp_path, returns)
     assert len(stored) == 30 and len({r["uscc"] for r in stored}) == 30
     assert len(table(tmp_path, files)) == 30
+    reliability.record("Concurrency", "two intakes started at once on one inbox and SQLite store (two processes)", 1,
+                       "one takes the intake lock and does the work, the other waits, then finds nothing new",
+                       "30 files → 30 ledger rows, 30 returns, 30 distinct USCCs")
 
 
 def test_store_file_is_private(setup, tmp_path):

@@ -13,6 +13,7 @@ from flows.settings import load_setup
 from rtr.config import ConfigError
 from rtr.periods import Period
 from rtr.schedule import next_report_runs
+from tests import reliability
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,5 +58,7 @@ def test_a_second_serve_on_the_same_store_refuses(tmp_path):
         result = subprocess.run([sys.executable, "-m", "flows", "serve", "--config", str(config)], cwd=ROOT,
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 2 and "另一个 serve" in result.stderr and "Traceback" not in result.stderr
+        reliability.record("Concurrency", "a second `serve` on the same store", 1,
+                           f"refused, exit 2: {result.stderr.strip().splitlines()[-1].split('（')[0]}", "the first keeps its lock")
     with serve_lock(setup):  # released: it can be taken again
         pass

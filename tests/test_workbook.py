@@ -2,22 +2,12 @@
 
 import io
 import re
-import zipfile
 
 import pytest
 
 from rtr.workbook import Limits, load_workbook
 from tests.conftest import clean_values, form_bytes
-
-
-def rewrite(data: bytes, change) -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info)
-            dst.writestr(info.filename, change(info.filename, body))
-    return out.getvalue()
+from tests.hostile_corpus import entity_bomb, rewrite, zip_bomb
 
 
 @pytest.fixture(scope="module")
@@ -89,20 +79,8 @@ def test_far_away_cell(good):
 
 
 def test_zip_bomb_400mb_sheet_in_a_small_file(good):
-    """A sheet of 400 MB that compresses to well under 1 MB: refused from the zip's own numbers."""
-    src = zipfile.ZipFile(io.BytesIO(good))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            if info.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(info.filename, src.read(info))
-        with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
-            member.write(b'<?xml version="1.0"?><worksheet><sheetData>')
-            block = b"<row><c><v>1</v></c></row>" * 40000
-            for _ in range(400 * 2**20 // len(block)):
-                member.write(block)
-            member.write(b"</sheetData></worksheet>")
-    data = out.getvalue()
+    """A sheet of 400 MB that compresses to well under 2 MB: refused from the zip's own numbers."""
+    data = zip_bomb(good)
     assert len(data) < 2 * 2**20
     assert "过大" in problem(data) or "压缩比" in problem(data)
 
@@ -117,15 +95,7 @@ def test_compression_ratio_limit(good):
 
 
 def test_xml_entity_bomb(good):
-    bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
-            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]>')
-
-    def inject(name, body):
-        if name == "xl/sharedStrings.xml" or name == "xl/worksheets/sheet1.xml":
-            return bomb + (body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body)
-        return body
-
-    assert "XML" in problem(rewrite(good, inject))
+    assert "XML" in problem(entity_bomb(good))
 
 
 def test_size_limit(good):
