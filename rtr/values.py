@@ -46,6 +46,9 @@ def _number_text(raw: str, units: tuple[str, ...]) -> str:
     return s
 
 
+MAX_COUNT = 10**9  # beyond any firm's count; keeps sums over a whole country inside 64-bit integers
+
+
 def read_count(raw: object, minimum: int | None = None) -> Read:
     if isinstance(raw, bool):
         return Read(error="应填写整数")
@@ -61,11 +64,13 @@ def read_count(raw: object, minimum: int | None = None) -> Read:
             if _DECIMAL.match(s):
                 return Read(error="应填写整数，不能有小数")
             return Read(error="应填写阿拉伯数字（如 12），不要写汉字、“约”或其他文字")
-        n = int(float(s))
+        n = int(Decimal(s))  # exact for any length (float would overflow on hundreds of digits)
     else:
         return Read(error="应填写整数")
     if n < 0:
         return Read(error="不能为负数")
+    if n > MAX_COUNT:
+        return Read(error="数值过大，请核对")
     if minimum is not None and n < minimum:
         return Read(error=f"应不少于{minimum}")
     return Read(value=n)
@@ -90,9 +95,14 @@ def read_amount(raw: object) -> Read:
             return Read(error="应填写以万元为单位的数字")
     else:
         return Read(error="应填写金额（万元）")
+    if not d.is_finite():
+        return Read(error="应填写金额（万元）")
     if d < 0:
         return Read(error="不能为负数")
-    return Read(value=float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+    try:
+        return Read(value=float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+    except InvalidOperation:  # more digits than any amount has: a unit or typing mistake
+        return Read(error="金额数值过大，请核对单位（万元）")
 
 
 def read_yesno(raw: object, schema: FormSchema) -> Read:

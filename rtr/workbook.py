@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -103,12 +104,17 @@ def _worksheet_names(zf: zipfile.ZipFile, limit: int) -> dict[str, str]:
 _READ_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml", "[Content_Types].xml")
 
 
+# what zipfile and zlib raise on a damaged or exotic archive (a fuzz test met each of these)
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
+               KeyError, struct.error)
+
+
 def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, frozenset[str]]]:
     """Checks an xlsx package; returns (problem, uncached formula cells by sheet name)."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except _ZIP_ERRORS:
         return "文件已损坏或不完整（不是有效的 xlsx 压缩包），请重新保存或重新发送", {}
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names:
@@ -148,7 +154,7 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
                     )
                     if cells:
                         uncached[worksheet_names.get(info.filename, info.filename)] = cells
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError, KeyError):
+    except _ZIP_ERRORS:
         return "文件已损坏或不完整（压缩数据无法解开），请重新保存或重新发送", {}
     return None, uncached
 
