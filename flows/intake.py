@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import date
@@ -325,6 +326,22 @@ def batches(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
+def read_ahead(queue: list[list[InboxFile]], read: Callable, submit: Callable | None, ahead: int) -> Iterator:
+    """Each batch's reads, in order. With `submit` (a runner), up to `ahead` batches are in flight in
+    front of the one being stored, which bounds the memory their results hold; a batch or two (an
+    incremental run) is read right here, since starting worker processes would cost more than it saves."""
+    if submit is None or len(queue) <= 2:
+        for batch in queue:
+            yield read(batch)
+        return
+    pending = deque(submit(b) for b in queue[:ahead])
+    for i in range(len(queue)):
+        reads = pending.popleft().result()  # the batch's results go once stored
+        if i + ahead < len(queue):
+            pending.append(submit(queue[i + ahead]))
+        yield reads
+
+
 def run_intake(
     setup: Setup,
     *,
@@ -346,17 +363,10 @@ def run_intake(
         todo = list_new(store, inbox, setup.config.settle_seconds, result)
         ctx = rule_context(setup, roster, today)
         queue = list(batches(todo, batch_size))
-        ahead = 4 if executor else 0
-        futures = [executor.submit(read_files, b, ctx, limits, archive_dir) for b in queue[:ahead]] if executor else []
         done, new_ids = 0, []
-        for i, batch in enumerate(queue):
-            if executor:
-                reads = futures[i].result()
-                futures[i] = None
-                if i + ahead < len(queue):
-                    futures.append(executor.submit(read_files, queue[i + ahead], ctx, limits, archive_dir))
-            else:
-                reads = read_files(batch, ctx, limits, archive_dir)
+        submit = (lambda b: executor.submit(read_files, b, ctx, limits, archive_dir)) if executor else None
+        reading = read_ahead(queue, lambda b: read_files(b, ctx, limits, archive_dir), submit, 4)
+        for batch, reads in zip(queue, reading, strict=True):
             new_ids += store_reads(ctx, store, reads, result)
             result.receipts += write_receipts(setup, store, receipts_dir)
             done += len(batch)

@@ -33,6 +33,7 @@ from flows.intake import (
     batches,
     list_new,
     load_roster,
+    read_ahead,
     read_files,
     rule_context,
     store_reads,
@@ -138,29 +139,17 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             new_ids: list[int] = []
             hook = progress.hook.get()
             queue = list(batches(todo, size))
-            ahead = 2 * cfg.runner.workers  # batches read ahead of the store: bounds the memory held in results
+
             def payload(batch: list) -> bytes:
                 return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
 
-            def submit(batch: list):
-                return read_batch_task.submit(payload(batch))
-
-            # a batch or two (an incremental run) is read right here: starting worker processes
-            # would cost more than it saves
-            inline = len(queue) <= 2
-            futures = [] if inline else [submit(b) for b in queue[:ahead]]
+            reading = read_ahead(queue, lambda b: read_batch_task(payload(b)), lambda b: read_batch_task.submit(payload(b)),
+                                 2 * cfg.runner.workers)
             done = 0
-            for i in range(len(queue)):
-                if inline:
-                    reads = read_batch_task(payload(queue[i]))
-                else:
-                    reads = futures[i].result()
-                    futures[i] = None  # let the batch's results go once stored
-                    if i + ahead < len(queue):
-                        futures.append(submit(queue[i + ahead]))
+            for batch, reads in zip(queue, reading, strict=True):
                 new_ids += store_batch_task(quote(ctx), quote(store), quote(reads), quote(result))
                 result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)
-                done += len(queue[i])
+                done += len(batch)
                 if hook:
                     hook(done, len(todo))
             result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)  # also any a crashed run left due

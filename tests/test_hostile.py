@@ -133,7 +133,11 @@ def test_a_file_over_the_size_limit_is_hashed_but_neither_read_nor_archived(tmp_
     setup = load_setup(write_config(tmp_path, inbox))
     limits = replace(setup.config.limits, max_file_bytes=len(data) - 1)
     ctx = rule_context(setup, None, date(2026, 1, 15))
-    (read,) = read_files(list_new(Store(setup.config.store_url), inbox, 0, IntakeResult()), ctx, limits, setup.config.archive)
+    store = Store(setup.config.store_url)
+    try:
+        (read,) = read_files(list_new(store, inbox, 0, IntakeResult()), ctx, limits, setup.config.archive)
+    finally:
+        store.close()
     assert read.size == len(data) and read.archived_as is None
     assert read.examined.problem.startswith("文件过大") and not read.examined.returns
     from flows.files import sha256
