@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import re
 import stat
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +33,40 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+_TEMP_NAME = re.compile(r"\.tmp-(\d+)-")  # the temporary names of write_atomic and copy_receipts
+STALE_AFTER_SECONDS = 24 * 3600
+
+
+def sweep_stale_temps(folder: Path) -> list[Path]:
+    """Removes the temporary files a killed writer left below `folder` (`.tmp-PID-…`): those whose
+    process is gone, or older than a day (a reused PID). A live writer's files are left alone."""
+    removed: list[Path] = []
+    now = time.time()
+    for root, _dirs, names in os.walk(folder):
+        for name in names:
+            if not (match := _TEMP_NAME.match(name)):
+                continue
+            path = Path(root) / name
+            try:
+                if _alive(int(match[1])) and now - path.lstat().st_mtime < STALE_AFTER_SECONDS:
+                    continue
+                path.unlink()
+            except FileNotFoundError:  # its writer renamed or removed it meanwhile
+                continue
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 class BackgroundWriter:

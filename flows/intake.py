@@ -31,6 +31,7 @@ from flows.files import (
     list_inbox,
     read_regular,
     restat,
+    sweep_stale_temps,
 )
 from flows.settings import Setup
 from rtr.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
@@ -317,6 +318,12 @@ def copy_receipts(setup: Setup, store: Store, file_ids: list[int], source_dir: P
     return done
 
 
+def sweep_leftovers(receipts_dir: Path, archive_dir: Path) -> None:
+    """The temporary files of a killed intake (receipts, originals); run under the intake lock."""
+    for folder in (receipts_dir, archive_dir):
+        sweep_stale_temps(folder)
+
+
 def rule_context(setup: Setup, roster: list[RosterFirm] | None, today: date) -> RuleContext:
     return setup.rule_context(today, frozenset(f.uscc for f in roster) if roster is not None else None)
 
@@ -360,6 +367,7 @@ def run_intake(
     result = IntakeResult()
     limits = setup.config.limits
     with store.intake_lock():
+        sweep_leftovers(receipts_dir, archive_dir)
         todo = list_new(store, inbox, setup.config.settle_seconds, result)
         ctx = rule_context(setup, roster, today)
         queue = list(batches(todo, batch_size))

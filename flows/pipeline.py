@@ -20,7 +20,7 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
@@ -37,6 +37,7 @@ from flows.intake import (
     read_files,
     rule_context,
     store_reads,
+    sweep_leftovers,
     tally,
     write_receipts,
 )
@@ -106,11 +107,12 @@ def share_temporary_server() -> None:
     """With no Prefect server configured, this process starts a temporary one; worker processes
     (process pool, local Dask cluster) would each start their own (≈5 s and a core apiece) unless
     told where this one is. Started here, before the runner spawns them, and shared by address."""
-    from prefect.server.api.server import SubprocessASGIServer
     from prefect.settings import PREFECT_API_URL
 
     if PREFECT_API_URL.value() or os.environ.get("PREFECT_API_URL"):
         return
+    from prefect.server.api.server import SubprocessASGIServer  # ≈2 s to import: only when a server is started
+
     server = SubprocessASGIServer()  # the instance Prefect itself would start for this process
     server.start()
     os.environ["PREFECT_API_URL"] = server.api_url
@@ -134,11 +136,14 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
     size = chunk_size or cfg.runner.batch_size
     try:
         with store.intake_lock():
+            sweep_leftovers(cfg.receipts, cfg.archive)
             todo = list_inbox_task(quote(store), Path(inbox) if inbox else cfg.inbox, cfg.settle_seconds, quote(result))
             ctx = rule_context(setup, firms, date.today())
             new_ids: list[int] = []
             hook = progress.hook.get()
             queue = list(batches(todo, size))
+            log = get_run_logger()
+            log.info("读取新文件：%d 个，分 %d 批", len(todo), len(queue))
 
             def payload(batch: list) -> bytes:
                 return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
@@ -150,6 +155,7 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
                 new_ids += store_batch_task(quote(ctx), quote(store), quote(reads), quote(result))
                 result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)
                 done += len(batch)
+                log.info("已读取并保存 %d/%d", done, len(todo))
                 if hook:
                     hook(done, len(todo))
             result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)  # also any a crashed run left due
@@ -190,7 +196,8 @@ def write_outputs_task(config_path: str, period_id: str, out: str | None, db: st
     try:
         firms = load_roster(Path(roster) if roster else cfg.roster, setup)
         folder, summary, written = write_outputs(setup, parse_period(period_id), out_dir=Path(out) if out else cfg.outputs,
-                                                 store=store, roster=firms, documents=render_documents)
+                                                 store=store, roster=firms, documents=render_documents,
+                                                 announce=get_run_logger().info)
     finally:
         store.close()
     return str(folder), summary, [str(p) for p in written]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from flows.files import flush_to_disk, write_atomic
+from flows.files import flush_to_disk, sweep_stale_temps, write_atomic
 from flows.intake import IntakeResult, copy_receipts, run_intake
 from flows.settings import Setup
 from rtr.metrics import aggregate, changes
@@ -61,12 +62,16 @@ def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, stor
 
 
 def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, roster: list[RosterFirm] | None,
-                  documents=None, timings: dict[str, float] | None = None) -> tuple[Path, dict, list[Path]]:
+                  documents=None, timings: dict[str, float] | None = None,
+                  announce: Callable[[str], None] | None = None) -> tuple[Path, dict, list[Path]]:
     """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths).
-    `timings`, when given, receives the seconds each part took (for the benchmark)."""
+    `timings`, when given, receives the seconds each step took (for the benchmark); `announce` is told
+    each step as it starts (the run log)."""
     cfg = setup.config
     folder = out_dir / period.id
-    clock = _Clock(timings)
+    sweep_stale_temps(folder)  # what a killed run left half-written
+    step = _Steps(timings, announce)
+    step("read store")
     with store.transaction() as conn:
         stored = [p for p in store.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
         by_period = {p: store.accepted_of_period(conn, p) for p in {*stored, period.id}}
@@ -74,7 +79,7 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
         unassigned = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, None)]
         unreadable = store.unreadable_files(conn)
         file_ids = store.file_ids_of_period(conn, period.id)
-    clock("read store")
+    step("aggregate")
     small = cfg.small_medium_max_lawyers
     aggregates = {p: aggregate(v, cfg.cities, small, roster if p == period.id else None) for p, v in by_period.items()}
     data = PeriodData(period, by_period[period.id], aggregates)
@@ -82,30 +87,39 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     compared = data.changes_for(None)
     summary = build_summary(period.id, province, by_city, compared["hoh"], compared["yoy"], submissions, unreadable,
                             unassigned, datetime.now(UTC).isoformat(timespec="seconds"))
-    clock("aggregate")
+    step("summary.json")
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
-    clock("summary.json")
+    step("汇总表.xlsx")
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
     write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
-    clock("汇总表.xlsx")
+    step("receipts")
     copy_receipts(setup, store, file_ids, cfg.receipts, folder / "回执")
     flush_to_disk()
-    clock("receipts")
     written = [folder / "summary.json", folder / "汇总表.xlsx"]
     if documents is not None:
+        step("documents")
         written = documents(setup, data, summary, folder) + written
-        clock("documents")
+    step(None)
     return folder, summary, written
 
 
-class _Clock:
-    """Records the time since the previous call under a name, when asked to."""
+STEP_LABELS = {"read store": "读取数据库", "aggregate": "汇总指标", "summary.json": "写入 summary.json",
+               "汇总表.xlsx": "写入汇总表.xlsx", "receipts": "复制回执", "documents": "写入 Word 报告"}
 
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings, self.last = timings, time.perf_counter()
 
-    def __call__(self, name: str) -> None:
+class _Steps:
+    """Announces each step as it starts and records how long each took, when asked to."""
+
+    def __init__(self, timings: dict[str, float] | None, announce: Callable[[str], None] | None) -> None:
+        self.timings, self.announce = timings, announce
+        self.current: str | None = None
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str | None) -> None:
+        """Ends the current step and starts `name` (None: the last step is done)."""
         now = time.perf_counter()
-        if self.timings is not None:
-            self.timings[name] = now - self.last
-        self.last = now
+        if self.current is not None and self.timings is not None:
+            self.timings[self.current] = now - self.last
+        self.current, self.last = name, now
+        if self.announce is not None:
+            self.announce(f"报告步骤：{STEP_LABELS[name]}" if name else "报告步骤：完成")

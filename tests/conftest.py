@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -78,6 +79,17 @@ def clean_values() -> dict[str, object]:
         "problems": None,
         "plans": None,
     }
+
+
+@pytest.fixture(scope="session")
+def harness() -> Iterator[str]:
+    """Prefect's test harness, started once per session and only for the tests that ask for it;
+    yields its API URL, for the CLI runs a test starts in subprocesses."""
+    from prefect.settings import PREFECT_API_URL
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield PREFECT_API_URL.value()
 
 
 @pytest.fixture(scope="session")

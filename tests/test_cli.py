@@ -12,11 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, cwd: Path = ROOT, config: Path | None = None) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path = ROOT, config: Path | None = None, api: str | None = None) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess; with `api`, its flows use that Prefect server (the session's harness)
+    instead of starting a temporary one of their own (≈7 s)."""
     cmd = [sys.executable, "-m", "flows", *args]
     if config is not None:
         cmd += ["--config", str(config)]
-    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    env = os.environ | {"PYTHONPATH": str(ROOT)} | ({"PREFECT_API_URL": api} if api else {})
     env.pop("RTR_DEBUG", None)
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
 
@@ -41,24 +43,24 @@ def test_help_lists_commands_and_each_has_an_example():
         assert sub.returncode == 0 and "示例" in sub.stdout and "python -m flows" in sub.stdout
 
 
-def test_template_sample_intake(tmp_path, config):
+def test_template_sample_intake(tmp_path, config, harness):
     out = tmp_path / "form.xlsx"
     assert run("template", "--out", str(out), config=config).returncode == 0
     assert out.stat().st_size > 5000
     made = run("sample", "--period", "2024H1", "--firms", "25", "--seed", "2", "--messy", "--out", str(tmp_path / "inbox"), config=config)
     assert made.returncode == 0, made.stderr
-    first = run("intake", config=config)
+    first = run("intake", config=config)  # as a user runs it: no Prefect server, so a temporary one
     assert first.returncode == 0, first.stderr
     last = first.stdout.strip().splitlines()[-1]
     assert last.startswith("新文件") and "报表采用" in last and "无法读取 2 个" in last
     assert (tmp_path / "out/回执").is_dir() and (tmp_path / "data/r.sqlite").exists()
-    again = run("intake", config=config)
+    again = run("intake", config=config, api=harness)
     assert again.stdout.strip().splitlines()[-1].startswith("新文件 0 个")
 
 
-def test_db_option_overrides_config(tmp_path, config):
+def test_db_option_overrides_config(tmp_path, config, harness):
     (tmp_path / "inbox").mkdir()
-    assert run("intake", "--db", str(tmp_path / "other.sqlite"), config=config).returncode == 0
+    assert run("intake", "--db", str(tmp_path / "other.sqlite"), config=config, api=harness).returncode == 0
     assert (tmp_path / "other.sqlite").exists() and not (tmp_path / "data/r.sqlite").exists()
 
 
@@ -88,16 +90,16 @@ def test_bad_config_exit_2(tmp_path):
     assert missing.returncode == 2 and "找不到配置文件" in missing.stderr
 
 
-def test_run_failure_exit_1_without_traceback(tmp_path, config):
+def test_run_failure_exit_1_without_traceback(tmp_path, config, harness):
     (tmp_path / "inbox").mkdir()
     (tmp_path / "blocked").mkdir()
     (tmp_path / "blocked" / "r.sqlite").mkdir()  # the store path is a folder: the run cannot proceed
-    result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config)
+    result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config, api=harness)
     assert result.returncode == 1
     assert "运行失败" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_roster_option_gives_w10(tmp_path, config):
+def test_roster_option_gives_w10(tmp_path, config, harness):
     import sqlite3
 
     from rtr.schema import default_schema_text, parse_schema
@@ -109,7 +111,7 @@ def test_roster_option_gives_w10(tmp_path, config):
     (inbox / "a.xlsx").write_bytes(form_bytes(schema, clean_values()))
     roster = tmp_path / "名录.xlsx"
     roster.write_bytes(grid_bytes([["律所名称", "统一社会信用代码", "所在地市"], ["别的所", valid_uscc("31440000MD0000009"), "广州市"]]))
-    result = run("intake", "--roster", str(roster), config=config)
+    result = run("intake", "--roster", str(roster), config=config, api=harness)
     assert result.returncode == 0, result.stderr
     rules = sqlite3.connect(tmp_path / "data/r.sqlite").execute("SELECT rule FROM findings").fetchall()
     assert rules == [("W10",)]

@@ -16,14 +16,6 @@ from tests.test_intake import drop
 pytestmark = pytest.mark.prefect
 
 
-@pytest.fixture(scope="session")
-def harness():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-
-
 def write_config(tmp: Path, *, port: int | None = None, cities=("广州市", "深圳市", "佛山市")) -> Path:
     text = (
         "[province]\nname = \"广东省\"\ncities = [" + ", ".join(f'"{c}"' for c in cities) + "]\n"

@@ -40,10 +40,10 @@ def _limit_memory() -> None:
 
 
 @pytest.mark.slow
-def test_hostile_corpus_through_a_real_intake(tmp_path, schema):
+def test_hostile_corpus_through_a_real_intake(tmp_path, schema, harness):
     entries = build(tmp_path / "inbox", form_bytes(schema, clean_values()), tmp_path / "outside")
     config = write_config(tmp_path, tmp_path / "inbox")
-    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": harness}
     start = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "flows", "intake", "--config", str(config)], cwd=ROOT, env=env,
                           capture_output=True, timeout=TIME_LIMIT, preexec_fn=_limit_memory)

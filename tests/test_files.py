@@ -1,0 +1,66 @@
+"""The shell's file writes: atomic under SIGKILL, and what a killed writer leaves is swept."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from flows.files import STALE_AFTER_SECONDS, sweep_stale_temps, write_atomic
+from tests import reliability
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_sweep_removes_only_what_dead_writers_left(tmp_path):
+    dead, live = dead_pid(), os.getpid()
+    nested = tmp_path / "2024H1" / "分地市"
+    nested.mkdir(parents=True)
+    left = [nested / f".tmp-{dead}-140-3.docx", tmp_path / f".tmp-{dead}-a_回执.part"]
+    kept = [tmp_path / f".tmp-{live}-140-4.json", tmp_path / "summary.json", tmp_path / ".tmp-notapid.docx",
+            nested / "广州市.docx"]
+    for p in left + kept:
+        p.write_bytes(b"x")
+    old = tmp_path / f".tmp-{live}-1-1.xlsx"  # a live PID but a day old: a reused PID, not a writer
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - STALE_AFTER_SECONDS - 60,) * 2)
+    assert sorted(sweep_stale_temps(tmp_path)) == sorted([*left, old])
+    assert all(p.exists() for p in kept) and not any(p.exists() for p in left)
+    assert sweep_stale_temps(tmp_path / "missing") == []
+
+
+WRITER = """
+import os, sys
+from pathlib import Path
+from flows.files import write_atomic
+def stall(fd):  # the data is written; the rename has not happened yet
+    print("written", flush=True)
+    import time; time.sleep(120)
+os.fsync = stall
+write_atomic(Path(sys.argv[1]), b"new " * 250_000)
+"""
+
+
+def test_a_writer_killed_between_write_and_rename_leaves_the_old_file_whole(tmp_path):
+    target = tmp_path / "summary.json"
+    write_atomic(target, b'{"old": true}')
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "written"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    (temp,) = tmp_path.glob(".tmp-*")
+    assert temp.stat().st_size == 1_000_000 and target.read_bytes() == b'{"old": true}'
+    assert sweep_stale_temps(tmp_path) == [temp]
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+    reliability.record("Crash safety", "SIGKILL between writing a file and renaming it into place", 1,
+                       "readers still see the old file, whole; the temporary (.tmp-PID-…) is removed by the next run",
+                       "the target's bytes compared; the folder listed after the sweep")
