@@ -104,9 +104,11 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
     return jobs
 
 
-def render_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) -> list[Path]:
-    written = []
-    for job in plan_documents(setup, data, summary, folder):
+def write_documents(jobs: list[DocumentJob]) -> list[Path]:
+    for job in jobs:
         write_atomic(job.target, render(job.template, job.context, job.images))
-        written.append(job.target)
-    return written
+    return [job.target for job in jobs]
+
+
+def render_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) -> list[Path]:
+    return write_documents(plan_documents(setup, data, summary, folder))

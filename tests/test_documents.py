@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 from docxtpl import DocxTemplate
 
-from flows.documents import plan_documents, render_documents
+from flows.documents import plan_documents, write_documents
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import sqlite_url
@@ -58,7 +58,7 @@ def made(tmp_path_factory, schema):
 
     def documents(setup_, data, summary, folder):
         captured["jobs"] = plan_documents(setup_, data, summary, folder)
-        return render_documents(setup_, data, summary, folder)
+        return write_documents(captured["jobs"])
 
     result = run_report(setup, Period(2024, 1), inbox=tmp / "inbox", out_dir=tmp / "out", store=store, roster=None,
                         today=date(2026, 1, 15), documents=documents)
