@@ -33,6 +33,8 @@ from rtr.periods import Period
 from rtr.sample import make_sample
 from tests import reliability
 from tests.test_documents import doc_text
+from tests.test_flows import write_config
+from tests.test_intake import receipt_text
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
@@ -138,12 +140,10 @@ class World:
 
 
 def make_config(folder: Path) -> Path:
-    cities = ", ".join(f'"{c}"' for c in CITIES)
-    text = (f'[province]\nname = "广东省"\ncities = [{cities}]\n'
-            '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "out/回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
-            "[intake]\nsettle_seconds = 0\n[runner]\nbatch_size = 100\n")
-    (folder / "config.toml").write_text(text, encoding="utf-8")
-    return folder / "config.toml"
+    """The flow tests' config for these cities, with small batches: more commits for a kill to fall between."""
+    path = write_config(folder, cities=CITIES)
+    path.write_text(path.read_text(encoding="utf-8") + "[runner]\nbatch_size = 100\n", encoding="utf-8")
+    return path
 
 
 def fresh(world: World, folder: Path) -> Path:
@@ -211,15 +211,12 @@ def check_whole(path: Path) -> None:
         raise AssertionError(f"unexpected output {path}")
 
 
-def visible_outputs_whole(folder: Path, since: float) -> int:
+def visible_outputs_whole(folder: Path, since: float) -> None:
     """Every file under outputs/ a reader could open (not a hidden temporary) and that was written
-    since `since` is whole; returns how many were checked."""
-    n = 0
+    since `since` is whole."""
     for path in (folder / "out").rglob("*"):
         if path.is_file() and not TEMP.match(path.name) and path.stat().st_mtime >= since - 1:
             check_whole(path)
-            n += 1
-    return n
 
 
 def temporaries(folder: Path) -> list[Path]:
@@ -239,9 +236,7 @@ def workbook_values(path: Path) -> dict[str, list[tuple]]:
 
 def receipt_lines(path: Path) -> list[str]:
     """A receipt's text without the time its file was received (the time of the run that read it)."""
-    ws = ox_load(path, read_only=True).worksheets[0]
-    lines = [" ".join(str(c) for c in row if c is not None) for row in ws.iter_rows(values_only=True)]
-    return [line for line in lines if not line.startswith("收到时间")]
+    return [line for line in receipt_text(path).splitlines() if not line.startswith("收到时间")]
 
 
 def assert_same_as_reference(world: World, folder: Path, rng: random.Random) -> None:
