@@ -9,6 +9,7 @@ import re
 import stat
 import threading
 import time
+import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -166,14 +167,77 @@ def restat(f: InboxFile) -> InboxFile | None:
     return InboxFile(f.rel, f.path, st.st_size, st.st_mtime, f.symlink)
 
 
-def archive_original(archive: Path, digest: str, suffix: str, data: bytes, writer: BackgroundWriter | None = None) -> str:
-    """Keeps every file's bytes once, by content hash; returns the path relative to the archive.
-    Not durable by itself: the intake flushes once per batch, before its commit."""
-    rel = f"{digest[:2]}/{digest}{suffix.lower()}"
-    target = archive / rel
-    if not target.exists():
-        if writer is not None:
-            writer.write(target, data)
-        else:
-            write_atomic(target, data, durable=False)
-    return rel
+class ArchivePack:
+    """The originals of one batch in one zip of stored (uncompressed) members named `<sha256><suffix>`:
+    one file created per batch, not one per original (≈0.3–0.6 ms of kernel time a file here).
+    Members are written as they come, so memory holds one original at a time. The pack is named by
+    the hashes it holds and its members carry a fixed date, so the same batch read again after a
+    crash writes the same bytes to the same name. `close` makes it durable (one fsync of the pack and
+    of its folder, far cheaper than a system-wide sync), before the batch's store commit."""
+
+    FOLDER = "packs"
+
+    def __init__(self, archive: Path) -> None:
+        self.archive = archive
+        self.members: dict[str, str] = {}  # sha256 → member name
+        self._tmp: Path | None = None
+        self._file = None
+        self._zip: zipfile.ZipFile | None = None
+
+    def add(self, digest: str, suffix: str, data: bytes) -> str:
+        """Adds an original (once per content); returns its member name."""
+        if digest in self.members:
+            return self.members[digest]
+        if self._zip is None:
+            folder = self.archive / self.FOLDER
+            folder.mkdir(parents=True, exist_ok=True)
+            self._tmp = folder / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_SEQUENCE)}.zip"
+            self._file = open(self._tmp, "xb")  # noqa: SIM115 (closed by close or discard)
+            self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED)
+        member = self.members[digest] = f"{digest}{suffix.lower()}"
+        self._zip.writestr(zipfile.ZipInfo(member, date_time=(1980, 1, 1, 0, 0, 0)), data)
+        return member
+
+    def close(self) -> str | None:
+        """Finishes the pack under its final name; returns its path relative to the archive (None: empty)."""
+        if self._zip is None or self._file is None or self._tmp is None:
+            return None
+        self._zip.close()
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        name = hashlib.sha256("".join(sorted(self.members)).encode()).hexdigest()[:32]
+        rel = f"{self.FOLDER}/{name[:2]}/{name}.zip"
+        target = self.archive / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._tmp, target)
+        _fsync_folder(target.parent)
+        self._zip = self._file = self._tmp = None
+        return rel
+
+    def discard(self) -> None:
+        for handle in (self._zip, self._file):
+            if handle is not None:
+                handle.close()
+        if self._tmp is not None:
+            self._tmp.unlink(missing_ok=True)
+        self._zip = self._file = self._tmp = None
+
+
+def _fsync_folder(folder: Path) -> None:
+    """A rename in `folder` reaches the disk."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_original(archive: Path, archived_as: str) -> bytes:
+    """An original's bytes from the archive: `packs/…/NAME.zip/MEMBER` (a batch's pack) or a
+    plain file (the per-file layout archives written before packs still use)."""
+    pack, sep, member = archived_as.partition(".zip/")
+    if not sep:
+        return (archive / archived_as).read_bytes()
+    with zipfile.ZipFile(archive / f"{pack}.zip") as z:
+        return z.read(member)

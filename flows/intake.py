@@ -18,14 +18,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 
 from flows.files import (
+    ArchivePack,
     BackgroundWriter,
     InboxFile,
-    archive_original,
     flush_to_disk,
     link_digest,
     list_inbox,
@@ -136,9 +136,10 @@ SYMLINK = "符号链接，未读取（不会沿链接读取收件箱之外的文
 
 
 def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> list[ReadFile]:
-    """Step 1: each file's bytes read once, hashed, archived (spreadsheets) and examined."""
+    """Step 1: each file's bytes read once, hashed, archived (spreadsheets, in the batch's pack) and examined."""
     out = []
-    with BackgroundWriter() as writer:
+    pack = ArchivePack(archive_dir)
+    try:
         for f in files:
             try:
                 if f.symlink:
@@ -155,11 +156,15 @@ def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive
             if data is None:  # over the size limit: answered from its size, the bytes neither examined nor archived
                 out.append(ReadFile(f, digest, size, kind, None, Examined(too_large(size, limits), [])))
                 continue
-            saved = archive_original(archive_dir, digest, PurePosixPath(f.rel).suffix, data, writer)
-            out.append(ReadFile(f, digest, size, kind, saved, _examine_safely(f.rel, data, ctx, limits)))
-    if any(r.archived_as for r in out):
-        flush_to_disk()  # the originals are on disk before the store says they were received
-    return out
+            member = pack.add(digest, PurePosixPath(f.rel).suffix, data)
+            out.append(ReadFile(f, digest, size, kind, member, _examine_safely(f.rel, data, ctx, limits)))
+        packed = pack.close()  # durable: the originals are on disk before the store says they were received
+    except BaseException:
+        pack.discard()
+        raise
+    if packed is None:
+        return out
+    return [replace(r, archived_as=f"{packed}/{r.archived_as}") if r.archived_as else r for r in out]
 
 
 class _Pending:

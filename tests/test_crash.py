@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook as ox_load
 
+from flows.files import read_original
 from rtr.periods import Period
 from rtr.sample import make_sample
 from tests import reliability
@@ -196,7 +197,7 @@ def ledger(folder: Path) -> tuple[dict[str, tuple[str, str]], list[tuple[str, st
     assert max(accepted.values(), default=1) == 1, "a firm counted twice in one period"
     for path, _outcome, digest, archived in files:  # every original kept byte for byte
         if archived:
-            assert hashlib.sha256((folder / "data/orig" / archived).read_bytes()).hexdigest() == digest, path
+            assert hashlib.sha256(read_original(folder / "data/orig", archived)).hexdigest() == digest, path
     return ({p: (o, d) for p, o, d, _ in files}, sorted((p, s, r, st) for p, s, r, st, *_ in rets))
 
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from flows.files import STALE_AFTER_SECONDS, sweep_stale_temps, write_atomic
+from flows.files import STALE_AFTER_SECONDS, ArchivePack, read_original, sweep_stale_temps, write_atomic
 from tests import reliability
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,3 +64,38 @@ def test_a_writer_killed_between_write_and_rename_leaves_the_old_file_whole(tmp_
     reliability.record("Crash safety", "SIGKILL between writing a file and renaming it into place", 1,
                        "readers still see the old file, whole; the temporary (.tmp-PID-…) is removed by the next run",
                        "the target's bytes compared; the folder listed after the sweep")
+
+
+def _pack(archive: Path, originals: list[tuple[str, bytes]]) -> tuple[str | None, list[str]]:
+    pack = ArchivePack(archive)
+    members = [pack.add(digest, ".XLSX", data) for digest, data in originals]
+    return pack.close(), members
+
+
+def test_a_batch_pack_keeps_each_original_once_and_is_the_same_when_written_again(tmp_path):
+    originals = [("aa" * 32, b"first \x00 bytes"), ("bb" * 32, b"second"), ("aa" * 32, b"first \x00 bytes")]
+    rel, members = _pack(tmp_path / "one", originals)
+    assert rel is not None and rel.startswith("packs/") and rel.endswith(".zip")
+    assert members == ["aa" * 32 + ".xlsx", "bb" * 32 + ".xlsx", "aa" * 32 + ".xlsx"]
+    assert [read_original(tmp_path / "one", f"{rel}/{m}") for m in members] == [d for _, d in originals]
+    again, _ = _pack(tmp_path / "two", originals)  # the batch read again after a crash
+    assert again == rel and (tmp_path / "two" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes()
+    assert _pack(tmp_path / "three", list(reversed(originals)))[0] == rel  # named by what it holds
+    assert (tmp_path / "one" / rel).read_bytes() != b"" and [p.name for p in (tmp_path / "one").rglob("*")
+                                                              if p.is_file()] == [Path(rel).name]
+    other, _ = _pack(tmp_path / "one", originals[1:2])
+    assert other != rel  # another batch: another pack beside it
+
+
+def test_an_empty_or_abandoned_pack_leaves_nothing(tmp_path):
+    assert ArchivePack(tmp_path).close() is None and not any(tmp_path.iterdir())
+    pack = ArchivePack(tmp_path)
+    pack.add("cc" * 32, ".xlsx", b"x")
+    pack.discard()
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_an_original_archived_as_a_plain_file_is_still_read(tmp_path):
+    (tmp_path / "ab").mkdir()
+    (tmp_path / "ab" / "abcd.xlsx").write_bytes(b"old layout")
+    assert read_original(tmp_path, "ab/abcd.xlsx") == b"old layout"

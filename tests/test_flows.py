@@ -50,6 +50,34 @@ def test_intake_flow_in_chunks_matches_one_pass(harness, tmp_path, schema):
     assert again["new"] == 0 and again["accepted"] == 0
 
 
+def test_receipts_that_fail_to_write_stay_due_and_no_batch_is_stored_twice(harness, tmp_path, schema, monkeypatch):
+    import flows.pipeline as pipeline
+
+    sample = make_sample(schema, GUANGDONG, Period(2024, 1), 12, seed=9)
+    for f in sample.files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    calls = {"store": 0, "receipts": 0}
+    store_reads, write_receipts = pipeline.store_reads, pipeline.write_receipts
+
+    def counted_store(*args):
+        calls["store"] += 1
+        return store_reads(*args)
+
+    def flaky_receipts(*args):
+        calls["receipts"] += 1
+        if calls["receipts"] <= 2:
+            raise OSError(28, "No space left on device")
+        return write_receipts(*args)
+
+    monkeypatch.setattr(pipeline, "store_reads", counted_store)
+    monkeypatch.setattr(pipeline, "write_receipts", flaky_receipts)
+    result = pipeline.intake_flow(str(write_config(tmp_path, cities=GUANGDONG)), chunk_size=4)
+    assert calls["store"] == 3 and result["new"] == len(sample.files)  # the failures retried no store
+    db = sqlite3.connect(tmp_path / "data/r.sqlite")
+    assert db.execute("SELECT count(*), count(DISTINCT path), sum(receipt_due) FROM files").fetchone() == (12, 12, 0)
+    assert len(list((tmp_path / "out/回执").rglob("*_回执.xlsx"))) == 12  # the first batches' by a later write
+
+
 def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, schema):
     from prefect.artifacts import Artifact
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook as ox_load
 
+from flows.files import read_original
 from flows.intake import run_intake
 from flows.settings import Setup, load_setup
 from rtr.config import sqlite_url
@@ -93,7 +94,7 @@ def test_originals_kept_byte_for_byte(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "a.xlsx", data)
     intake(setup, tmp_path)
     (row,) = table(tmp_path, files)
-    assert (tmp_path / "originals" / row["archived_as"]).read_bytes() == data
+    assert read_original(tmp_path / "originals", row["archived_as"]) == data
     assert hashlib.sha256(data).hexdigest() == row["sha256"]
     assert (tmp_path / "inbox/a.xlsx").read_bytes() == data  # the inbox is never modified
 
