@@ -83,21 +83,42 @@ def _fail(message: str) -> Loaded:
     return Loaded(None, message)
 
 
-def _worksheet_names(zf: zipfile.ZipFile, limit: int) -> dict[str, str]:
+def _worksheet_names(book: bytes, rels: bytes) -> dict[str, str]:
     """Worksheet part path → sheet name, from workbook.xml and its relationships."""
-    try:
-        book = zf.open("xl/workbook.xml").read(limit).decode("utf-8", "replace")
-        rels = zf.open("xl/_rels/workbook.xml.rels").read(limit).decode("utf-8", "replace")
-    except KeyError:
-        return {}
-    targets = dict(_REL.findall(rels)) | {rid: t for t, rid in _REL_ALT.findall(rels)}
-    entries = _SHEET_ENTRY.findall(book) or [(n, r) for r, n in _SHEET_ENTRY_ALT.findall(book)]
+    book_text, rels_text = book.decode("utf-8", "replace"), rels.decode("utf-8", "replace")
+    targets = dict(_REL.findall(rels_text)) | {rid: t for t, rid in _REL_ALT.findall(rels_text)}
+    entries = _SHEET_ENTRY.findall(book_text) or [(n, r) for r, n in _SHEET_ENTRY_ALT.findall(book_text)]
     names = {}
     for name, rid in entries:
         target = targets.get(rid, "")
         path = target.lstrip("/") if target.startswith("/") else "xl/" + target
         names[path] = html.unescape(name)
     return names
+
+
+def _member(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """A member's bytes (at most `limit` + 1 of them: zip headers can lie about sizes), inflated
+    straight from the archive's bytes; zipfile's reader costs more in objects and seeks than a small
+    part takes to inflate. Encrypted or unusually compressed members go through zipfile."""
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        with zf.open(info) as member:
+            return member.read(limit + 1)
+    at = info.header_offset
+    if data[at : at + 4] != ZIP_MAGIC:
+        raise zipfile.BadZipFile(f"no local header for {info.filename}")
+    name_len, extra_len = struct.unpack_from("<HH", data, at + 26)
+    start = at + 30 + name_len + extra_len
+    raw = data[start : start + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        body = raw[: limit + 1]
+        complete = len(raw) == info.compress_size
+    else:
+        inflate = zlib.decompressobj(-15)
+        body = inflate.decompress(raw, limit + 1)
+        complete = inflate.eof
+    if len(body) <= limit and (not complete or zlib.crc32(body) != info.CRC):
+        raise zipfile.BadZipFile(f"damaged member {info.filename}")
+    return body
 
 
 # the parts calamine parses besides worksheets; the rest (themes, drawings, docProps) it never opens
@@ -128,18 +149,20 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
         if info.file_size > 2**20 and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
             return "文件压缩比异常（疑似压缩炸弹），超出安全限制，拒绝读取", {}
     uncached: dict[str, frozenset[str]] = {}
+    limit = limits.max_uncompressed_bytes
     try:
-        worksheet_names = _worksheet_names(zf, limits.max_uncompressed_bytes)
+        by_name = {i.filename: i for i in infos}
+        bodies = {n: _member(data, zf, by_name[n], limit) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+                  if n in by_name}
+        worksheet_names = _worksheet_names(*bodies.values()) if len(bodies) == 2 else {}
         if len(worksheet_names) > limits.max_sheets:
             return f"工作表数量过多（{len(worksheet_names)}个），超出安全限制", {}
         for info in infos:
             is_sheet = info.filename in worksheet_names or info.filename.startswith("xl/worksheets/")
             if not is_sheet and info.filename not in _READ_PARTS:
                 continue
-            with zf.open(info) as member:
-                # zip headers can lie about sizes: never read more than the limit allows
-                body = member.read(limits.max_uncompressed_bytes + 1)
-            if len(body) > limits.max_uncompressed_bytes:
+            body = bodies.get(info.filename) or _member(data, zf, info, limit)
+            if len(body) > limit:
                 return "文件解压后过大，超出安全限制，拒绝读取", {}
             if b"<!DOCTYPE" in body[:4096] or b"<!ENTITY" in body[:65536]:
                 return "文件含有不允许的 XML 实体声明（疑似 XML 炸弹），拒绝读取", {}
