@@ -14,7 +14,8 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
+import struct
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from xml.sax.saxutils import escape, quoteattr
@@ -273,16 +274,55 @@ class Workbook:
             + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
             + f'<Relationship Id="rId{n + 1}" Type="{doc}/styles" Target="styles.xml"/></Relationships>'
         )
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-            z.writestr("[Content_Types].xml", content_types)
-            z.writestr("_rels/.rels", root_rels)
-            z.writestr("xl/workbook.xml", book)
-            z.writestr("xl/_rels/workbook.xml.rels", book_rels)
-            z.writestr("xl/styles.xml", self.styles.xml())
-            for i, s in enumerate(self.sheets, 1):
-                z.writestr(f"xl/worksheets/sheet{i}.xml", s.xml())
-        return buf.getvalue()
+        parts = [("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("xl/workbook.xml", book),
+                 ("xl/_rels/workbook.xml.rels", book_rels), ("xl/styles.xml", self.styles.xml())]
+        parts += [(f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1)]
+        return zip_parts(parts)
+
+
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+_DOS_DATE = (1 << 5) | 1  # 1980-01-01: fixed, so the same content gives the same bytes
+_DEFLATED = 8
+_PART_CACHE: dict[tuple[str, str], tuple[int, bytes, int]] = {}
+_CACHED_PART_MAX = 64 * 1024
+
+
+def _deflated(name: str, text: str) -> tuple[int, bytes, int]:
+    """(crc, deflated bytes, size) of a part. Parts that repeat from workbook to workbook (the
+    package parts and styles of every receipt) are compressed once per process."""
+    key = (name, text)
+    hit = _PART_CACHE.get(key)
+    if hit is not None:
+        return hit
+    data = text.encode()
+    packed = (zlib.crc32(data), zlib.compress(data, 1, wbits=-15), len(data))
+    if len(data) <= _CACHED_PART_MAX:
+        if len(_PART_CACHE) >= 256:
+            _PART_CACHE.clear()
+        _PART_CACHE[key] = packed
+    return packed
+
+
+def zip_parts(parts: list[tuple[str, str]]) -> bytes:
+    """A zip of deflated parts with ASCII names, written directly: zipfile builds objects and a
+    compressor per part, which cost more than compressing a receipt's few kilobytes."""
+    out, central = io.BytesIO(), []
+    for name, text in parts:
+        crc, data, size = _deflated(name, text)
+        raw = name.encode("ascii")
+        offset = out.tell()
+        out.write(_LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, 0, _DOS_DATE, crc, len(data), size, len(raw), 0))
+        out.write(raw)
+        out.write(data)
+        central.append(_CENTRAL.pack(0x02014B50, 20, 20, 0, _DEFLATED, 0, _DOS_DATE, crc, len(data), size, len(raw),
+                                     0, 0, 0, 0, 0, offset) + raw)
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    out.write(_END.pack(0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0))
+    return out.getvalue()
 
 
 def _quoted(name: str) -> str:
