@@ -102,6 +102,7 @@ def _find_headers(rows: list[list[object]], schema: FormSchema):
     """In one pass: the indicator table's heading row and columns (name, code, unit, value, remark),
     else a roster heading row within the first rows and its field columns."""
     roster = None
+    memo = schema.memo
     for r, row in enumerate(rows):
         columns: dict[str, int] = {}
         found: dict[int, Field] = {}
@@ -110,9 +111,10 @@ def _find_headers(rows: list[list[object]], schema: FormSchema):
             if raw is None or raw == "":  # most cells: checked inline, it is the hot loop
                 continue
             if isinstance(raw, str):
-                if not raw.strip():
+                hit = memo.get(("heading", raw))  # _memo inlined: every text cell of every sheet comes here
+                column, f = hit if hit is not None else _heading(raw, schema)
+                if column is None and f is None:
                     continue
-                column, f = _heading(raw, schema)
                 if column is not None and column not in columns:
                     columns[column] = c
             elif look_for_roster:
