@@ -79,7 +79,16 @@ def _field_by_label(text: str, schema: FormSchema, part: str | None) -> Field | 
 
 
 def _code_of(raw: object, schema: FormSchema) -> Field | None:
-    text = unicodedata.normalize("NFKC", cell_text(raw)).strip().upper()
+    if isinstance(raw, str):  # a code cell of every indicator row of every return: memoised
+        hit = schema.memo.get(("code", raw), False)
+        if hit is not False:
+            return hit
+        return _memo(schema, "code", raw, lambda t: _field_of_code(cell_text(t), schema))
+    return _field_of_code(cell_text(raw), schema)
+
+
+def _field_of_code(text: str, schema: FormSchema) -> Field | None:
+    text = unicodedata.normalize("NFKC", text).strip().upper()
     return schema.by_code.get(text) if text else None
 
 

@@ -297,7 +297,12 @@ def _deflated(name: str, text: str) -> tuple[int, bytes, int]:
     if hit is not None:
         return hit
     data = text.encode()
-    packed = (zlib.crc32(data), zlib.compress(data, 1, wbits=-15), len(data))
+    if len(data) < 2**18:  # a small window: setting up zlib's default one costs more than compressing a receipt
+        packer = zlib.compressobj(1, zlib.DEFLATED, -12, 5)
+        deflated = packer.compress(data) + packer.flush()
+    else:
+        deflated = zlib.compress(data, 1, wbits=-15)
+    packed = (zlib.crc32(data), deflated, len(data))
     if len(data) <= _CACHED_PART_MAX:
         if len(_PART_CACHE) >= 256:
             _PART_CACHE.clear()
