@@ -17,11 +17,16 @@ from pathlib import Path
 _SEQUENCE = itertools.count()
 
 
+def temp_path(folder: Path, suffix: str) -> Path:
+    """A name no other writer uses (process, thread, sequence), to be created exclusively (cheaper
+    than mkstemp); `sweep_stale_temps` knows it by its `.tmp-PID-` start."""
+    return folder / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_SEQUENCE)}{suffix}"
+
+
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Readers see the old file or the whole new one, never a half-written one. `durable=False`
     skips the fsync (≈0.3 ms a file) for bulk writes that end with one `flush_to_disk()`."""
-    # a name no other writer uses (process, thread, sequence), created exclusively; cheaper than mkstemp
-    tmp = path.parent / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_SEQUENCE)}{path.suffix}"
+    tmp = temp_path(path.parent, path.suffix)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
     try:
         fd = os.open(tmp, flags, 0o644)
@@ -195,7 +200,7 @@ class ArchivePack:
         if self._zip is None:
             folder = self.archive / self.FOLDER
             folder.mkdir(parents=True, exist_ok=True)
-            self._tmp = folder / f".tmp-{os.getpid()}-{threading.get_ident()}-{next(_SEQUENCE)}.zip"
+            self._tmp = temp_path(folder, ".zip")
             self._file = open(self._tmp, "xb")  # noqa: SIM115 (closed by close or discard)
             self._zip = zipfile.ZipFile(self._file, "w", zipfile.ZIP_STORED)
         member = self.members[digest] = f"{digest}{suffix.lower()}"
