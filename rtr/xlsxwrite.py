@@ -286,14 +286,15 @@ _END = struct.Struct("<IHHHHIIH")
 _DOS_DATE = (1 << 5) | 1  # 1980-01-01: fixed, so the same content gives the same bytes
 _DEFLATED = 8
 _PART_CACHE: dict[tuple[str, str], tuple[int, bytes, int]] = {}
-_CACHED_PART_MAX = 64 * 1024
+# the parts that repeat from workbook to workbook (every receipt's are the same); sheets never do
+_REPEATING = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                        "xl/styles.xml"})
 
 
 def _deflated(name: str, text: str) -> tuple[int, bytes, int]:
-    """(crc, deflated bytes, size) of a part. Parts that repeat from workbook to workbook (the
-    package parts and styles of every receipt) are compressed once per process."""
+    """(crc, deflated bytes, size) of a part; a repeating part is compressed once per process."""
     key = (name, text)
-    hit = _PART_CACHE.get(key)
+    hit = _PART_CACHE.get(key) if name in _REPEATING else None
     if hit is not None:
         return hit
     data = text.encode()
@@ -303,7 +304,7 @@ def _deflated(name: str, text: str) -> tuple[int, bytes, int]:
     else:
         deflated = zlib.compress(data, 1, wbits=-15)
     packed = (zlib.crc32(data), deflated, len(data))
-    if len(data) <= _CACHED_PART_MAX:
+    if name in _REPEATING:
         if len(_PART_CACHE) >= 256:
             _PART_CACHE.clear()
         _PART_CACHE[key] = packed
