@@ -11,6 +11,9 @@ Measures (each in its own process, so each peak RSS is its own):
   one); the marginal cost per return is the slope between the two; each size runs --repeat times
   (default 2), alternately, and the fastest run counts (this machine drifts by ±15 %);
 - plain intake: the same steps without Prefect (flows.intake.run_intake) on N files: Prefect's share;
+- the intakes above for each runner in --runners (default: processes, then threads), each with its own
+  plain run on the same kind of pool (worker processes or worker threads); the targets are checked
+  for each;
 - fixed costs: an empty inbox's intake with the running server and with a temporary one (a command
   typed with no server configured starts one);
 - report: `python -m flows report --no-email` after the intake (aggregate, 汇总表, receipts, documents),
@@ -31,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,6 +128,10 @@ def stage_plain_intake(config: Path) -> None:
         from concurrent.futures import ProcessPoolExecutor
 
         pool = ProcessPoolExecutor(cfg.runner.workers, mp_context=multiprocessing.get_context("spawn"))
+    elif cfg.runner.kind == "threads":
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(cfg.runner.workers)
     try:
         result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
                             roster=None, today=date.today(), batch_size=cfg.runner.batch_size, executor=pool)
@@ -154,12 +162,12 @@ def stage_report_parts(config: Path) -> None:
 from rtr.config import Runner  # noqa: E402  (after ROOT: the benchmark runs from a checkout)
 
 
-def write_config(folder: Path, inbox: Path) -> Path:
+def write_config(folder: Path, inbox: Path, runner: str = Runner.kind) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     path.write_text(
         f'[paths]\ninbox = "{inbox}"\noutputs = "out"\nreceipts = "out/回执"\nstore = "returns.sqlite"\n'
-        f'archive = "originals"\n[intake]\nsettle_seconds = 0\n[templates]\n'
+        f'archive = "originals"\n[intake]\nsettle_seconds = 0\n[runner]\nkind = "{runner}"\n[templates]\n'
         f'province_report = "{ROOT / "templates/province_report.docx"}"\ncity_report = "{ROOT / "templates/city_report.docx"}"\n',
         encoding="utf-8",
     )
@@ -195,6 +203,36 @@ def prefect_api(url: str):
         os.environ.pop("PREFECT_API_URL", None)
 
 
+@dataclass
+class Intake:
+    """One runner's intake timings (fastest of the repeats, in seconds) and peak RSS (largest, MB)."""
+
+    kind: str
+    half: float = float("inf")
+    full: float = float("inf")
+    plain: float = float("inf")
+    rss: int = 0
+    plain_rss: int = 0
+    line: str = ""  # the full run's output
+
+    def marginal_ms(self, n: int, half: int) -> float:
+        return (self.full - self.half) / (n - half) * 1000
+
+    def checks(self, n: int, half: int, floor_ms: float, naive_ms: float, report_s: float,
+               server_start_s: float) -> list[tuple[str, bool]]:
+        marginal = self.marginal_ms(n, half)
+        share = (self.full - self.plain) / self.plain
+        return [
+            (f"intake marginal ≤ 2.5 × floor: {marginal / floor_ms:.2f} ×", marginal <= 2.5 * floor_ms),
+            (f"openpyxl / intake ≥ 15: {naive_ms / marginal:.1f} ×", naive_ms / marginal >= 15),
+            (f"intake + report at N under 3 min: {self.full + report_s:.0f} s (intake {self.full:.0f} s + report "
+             f"{report_s:.0f} s, which starts its own temporary server)", self.full + report_s < 180),
+            (f"Prefect adds under 10 %: {share:+.1%} (CLI {self.full:.1f} s against a running server vs "
+             f"{self.plain:.1f} s without Prefect; a typed command also starts a temporary server: "
+             f"+{server_start_s:.1f} s)", share < 0.10),
+        ]
+
+
 def machine() -> str:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -207,6 +245,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each intake size; the fastest counts")
+    parser.add_argument("--runners", default="processes,threads",
+                        help="task runners to measure intake on, comma-separated (report and the incremental "
+                             "run use the default runner's store)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/rtr-benchmark"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
@@ -251,21 +292,27 @@ def main() -> None:
     # or workers talk to a running server); a command typed without a server starts a temporary one,
     # a fixed cost measured on its own below. Each size runs `--repeat` times, alternately, each into
     # a fresh store, and the fastest run counts: this machine's speed drifts by ±15 % from run to run.
-    print(f"intake N/2, N, and N without Prefect, {args.repeat} × each …", flush=True)
+    runners = [kind.strip() for kind in args.runners.split(",") if kind.strip()]
     server_url = start_prefect_server()
-    t_half = t_full = plain_s = float("inf")
-    for i in range(args.repeat):
-        with prefect_api(server_url):
-            wall, rss_half, _ = measured([PY, "-m", "flows", "intake", "--config", str(write_config(work / f"run-half-{i}", half_inbox))], ROOT)
-            t_half = min(t_half, wall)
-            cfg_full = write_config(work / f"run-full-{i}", full_inbox)
-            wall, rss_full, out_full = measured([PY, "-m", "flows", "intake", "--config", str(cfg_full)], ROOT)
-            t_full = min(t_full, wall)
-        # the whole command's wall time, as for the CLI (start-up and imports included)
-        wall, rss_plain, _ = stage("plain-intake", write_config(work / f"run-plain-{i}", full_inbox))
-        plain_s = min(plain_s, wall)
-    cfg_half = write_config(work / "run-half-0", half_inbox)
-    marginal_ms = (t_full - t_half) / (n - half) * 1000
+    intakes: dict[str, Intake] = {}
+    for kind in runners:
+        print(f"intake N/2, N, and N without Prefect on runner {kind}, {args.repeat} × each …", flush=True)
+        got = intakes[kind] = Intake(kind)
+        for i in range(args.repeat):
+            with prefect_api(server_url):
+                half_cfg = write_config(work / f"{kind}-half-{i}", half_inbox, kind)
+                wall, rss, _ = measured([PY, "-m", "flows", "intake", "--config", str(half_cfg)], ROOT)
+                got.half, got.rss = min(got.half, wall), max(got.rss, rss)
+                full_cfg = write_config(work / f"{kind}-full-{i}", full_inbox, kind)
+                wall, rss, got.line = measured([PY, "-m", "flows", "intake", "--config", str(full_cfg)], ROOT)
+                got.full, got.rss = min(got.full, wall), max(got.rss, rss)
+            # the whole command's wall time, as for the CLI (start-up and imports included)
+            wall, rss, _ = stage("plain-intake", write_config(work / f"{kind}-plain-{i}", full_inbox, kind))
+            got.plain, got.plain_rss = min(got.plain, wall), max(got.plain_rss, rss)
+    # report and incremental intake on the stores the default runner (or else the first) filled
+    main_kind = Runner.kind if Runner.kind in intakes else runners[0]
+    cfg_half = work / f"{main_kind}-half-0" / "config.toml"
+    cfg_full = work / f"{main_kind}-full-0" / "config.toml"
     print("fixed costs: an empty inbox, with and without a running server …", flush=True)
     empty = work / "empty-inbox"
     empty.mkdir(exist_ok=True)
@@ -289,58 +336,67 @@ def main() -> None:
     t_incr, rss_incr, out_incr = measured([PY, "-m", "flows", "intake", "--config", str(cfg_full)], ROOT)
 
     stop_prefect_server()
-    intake_per_return = marginal_ms
     rows = [
         ("calamine floor (every sheet → Python values)", floor_ms, floor_rss, f"{floor['files']} files"),
         ("openpyxl load + every row", naive_ms, naive_rss, f"{naive['files']} files"),
-        ("intake, marginal (slope N/2 → N, Prefect CLI)", intake_per_return, rss_full, last_line(out_full)),
-        (f"intake of N/2 = {half} (CLI, total)", t_half * 1000 / half, rss_half, f"{t_half:.1f} s"),
-        (f"intake of N = {n} (CLI, total)", t_full * 1000 / n, rss_full, f"{t_full:.1f} s"),
-        ("intake of N without Prefect (run_intake, whole process)", plain_s * 1000 / n, rss_plain, f"{plain_s:.1f} s"),
+    ]
+    for kind, got in intakes.items():
+        pool = {"processes": "worker processes", "threads": "worker threads"}.get(kind, kind)
+        rows += [
+            (f"**{kind}**: intake, marginal (slope N/2 → N, Prefect CLI)", got.marginal_ms(n, half), got.rss, last_line(got.line)),
+            (f"**{kind}**: intake of N/2 = {half} (CLI, total)", got.half * 1000 / half, got.rss, f"{got.half:.1f} s"),
+            (f"**{kind}**: intake of N = {n} (CLI, total)", got.full * 1000 / n, got.rss, f"{got.full:.1f} s"),
+            (f"**{kind}**: intake of N without Prefect (run_intake on {pool}, whole process)", got.plain * 1000 / n,
+             got.plain_rss, f"{got.plain:.1f} s"),
+        ]
+    rows += [
         ("intake of an empty inbox (CLI, running server)", t_empty_warm * 1000, 0, "fixed cost of a run"),
         ("intake of an empty inbox (CLI, temporary server)", t_empty_cold * 1000, 0, "fixed cost of a typed command"),
-        ("report at N (CLI, --no-email, temporary server)", t_report * 1000 / n, rss_report, f"{t_report:.1f} s"),
+        (f"report at N (CLI, --no-email, temporary server; {main_kind} store)", t_report * 1000 / n, rss_report, f"{t_report:.1f} s"),
         ("incremental: 1 new file, N stored (CLI, temporary server)", t_incr * 1000, rss_incr, last_line(out_incr)),
     ]
-    prefect_share = (t_full - plain_s) / plain_s
-    checks = [
-        (f"intake marginal ≤ 2.5 × floor: {intake_per_return / floor_ms:.2f} ×", intake_per_return <= 2.5 * floor_ms),
-        (f"openpyxl / intake ≥ 15: {naive_ms / intake_per_return:.1f} ×", naive_ms / intake_per_return >= 15),
-        (f"intake + report at N under 3 min: {t_full + t_report:.0f} s (intake {t_full:.0f} s + report {t_report:.0f} s, "
-         "which starts its own temporary server)", t_full + t_report < 180),
-        (f"peak RSS under 2 GB: {max(rss_full, rss_report)} MB", max(rss_full, rss_report) < 2048),
-        (f"incremental intake under 15 s: {t_incr:.1f} s", t_incr < 15),
-        (f"Prefect adds under 10 %: {prefect_share:+.1%} (CLI {t_full:.1f} s against a running server vs "
-         f"{plain_s:.1f} s without Prefect; a typed command also starts a temporary server: "
-         f"+{t_empty_cold - t_empty_warm:.1f} s)", prefect_share < 0.10),
-    ]
+    rss_peak = max(rss_report, *(got.rss for got in intakes.values()))
     doc_half, doc_full = parts_half.get("documents", 0), parts_full.get("documents", 0)
-    checks.append((f"document rendering N/2 → N: {doc_half:.2f} s → {doc_full:.2f} s", doc_full < 1.5 * doc_half + 0.5))
+    shared_checks = [
+        (f"peak RSS under 2 GB: {rss_peak} MB", rss_peak < 2048),
+        (f"incremental intake under 15 s: {t_incr:.1f} s", t_incr < 15),
+        (f"document rendering N/2 → N: {doc_half:.2f} s → {doc_full:.2f} s", doc_full < 1.5 * doc_half + 0.5),
+    ]
 
     table = ["| measure | ms per return | returns/s | peak RSS (MB) | note |", "|---|---:|---:|---:|---|"]
     for name, ms, rss, note in rows:
         table.append(f"| {name} | {ms:.2f} | {1000 / ms if ms else 0:,.0f} | {rss} | {note} |")
     parts = ["| report part | N/2 (s) | N (s) |", "|---|---:|---:|"]
     parts += [f"| {k} | {parts_half.get(k, 0):.2f} | {parts_full.get(k, 0):.2f} |" for k in parts_full]
+    ratios = [f"{kind}: intake marginal / floor = **{got.marginal_ms(n, half) / floor_ms:.2f}**; openpyxl / intake = "
+              f"**{naive_ms / got.marginal_ms(n, half):.1f}**." for kind, got in intakes.items()]
+    targets = []
+    for kind, got in intakes.items():
+        default = " (the default)" if kind == Runner.kind else ""
+        targets += [f"### `kind = \"{kind}\"`{default}", "",
+                    *[f"- [{'x' if ok else ' '}] {text}" for text, ok in got.checks(n, half, floor_ms, naive_ms, t_report,
+                                                                                     t_empty_cold - t_empty_warm)], ""]
     lines = [
         f"# Benchmark: {n:,} returns",
         "",
         f"Machine: {machine()}.  ",
         f"Command: `.venv/bin/python benchmarks/national.py --firms {n}` ({time.strftime('%Y-%m-%d')}); "
         f"generating the sample took {gen_wall:.0f} s.  ",
-        f"Runner: `[runner]` defaults (`kind = \"{Runner.kind}\"`, {Runner.workers} workers, {Runner.batch_size} files a batch), "
-        f"for the flow and for the plain run alike. Intake figures are the fastest of {args.repeat} runs.",
+        f"Runners: {', '.join(f'`{k}`' for k in runners)}, each with `[runner]` defaults otherwise ({Runner.workers} workers, "
+        f"{Runner.batch_size} files a batch), for the flow and for its plain run alike; the shipped default is "
+        f"`kind = \"{Runner.kind}\"`. Intake figures are the fastest of {args.repeat} runs.",
         "",
         *table,
         "",
-        f"Ratios: intake marginal / floor = **{intake_per_return / floor_ms:.2f}**; openpyxl / intake = **{naive_ms / intake_per_return:.1f}**.",
+        "Ratios: " + " ".join(ratios),
         "",
         *parts,
         "",
         "## Targets (issue 5)",
         "",
-        *[f"- [{'x' if ok else ' '}] {text}" for text, ok in checks],
+        *[f"- [{'x' if ok else ' '}] {text}" for text, ok in shared_checks],
         "",
+        *targets,
     ]
     text = "\n".join(lines)
     print(text)
