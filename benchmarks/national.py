@@ -207,7 +207,6 @@ def prefect_api(url: str):
 class Intake:
     """One runner's intake timings (fastest of the repeats, in seconds) and peak RSS (largest, MB)."""
 
-    kind: str
     half: float = float("inf")
     full: float = float("inf")
     plain: float = float("inf")
@@ -297,7 +296,7 @@ def main() -> None:
     intakes: dict[str, Intake] = {}
     for kind in runners:
         print(f"intake N/2, N, and N without Prefect on runner {kind}, {args.repeat} × each …", flush=True)
-        got = intakes[kind] = Intake(kind)
+        got = intakes[kind] = Intake()
         for i in range(args.repeat):
             with prefect_api(server_url):
                 half_cfg = write_config(work / f"{kind}-half-{i}", half_inbox, kind)
