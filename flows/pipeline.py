@@ -161,13 +161,14 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             log.info("读取新文件：%d 个，分 %d 批", len(todo), len(queue))
 
             run = FlowRunContext.get()  # the runner actually in use: results cross a process boundary unless threads
-            packed = not (run and isinstance(run.task_runner, ThreadPoolTaskRunner))
+            across = not (run and isinstance(run.task_runner, ThreadPoolTaskRunner))
 
-            def payload(batch: list) -> bytes:
+            def payload(batch: list, packed: bool) -> bytes:
                 return pickle.dumps((batch, ctx, cfg.limits, cfg.archive, packed))
 
-            reading = read_ahead(queue, lambda b: read_batch_task(payload(b)), lambda b: read_batch_task.submit(payload(b)),
-                                 2 * cfg.runner.workers)
+            # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
+            reading = read_ahead(queue, lambda b: read_batch_task(payload(b, False)),
+                                 lambda b: read_batch_task.submit(payload(b, across)), 2 * cfg.runner.workers)
             done = 0
             for batch, got in zip(queue, reading, strict=True):
                 reads = pickle.loads(got) if isinstance(got, bytes) else got
