@@ -79,7 +79,7 @@ class ReadFile:
     size: int = 0
     kind: str = SPREADSHEET  # or why it is ignored
     archived_as: str | None = None
-    examined: Examined | None = None
+    examined: Examined | None = None  # its returns hold only the raw cells storing reads (`for_storing`)
 
 
 def load_roster(path: Path | None, setup: Setup) -> list[RosterFirm] | None:
@@ -127,7 +127,8 @@ def list_new(store: Store, inbox: Path, settle_seconds: float, result: IntakeRes
 
 def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> Examined:
     try:
-        return examine(rel, data, ctx, limits)
+        examined = examine(rel, data, ctx, limits)
+        return replace(examined, returns=[c.for_storing() for c in examined.returns])
     except Exception as exc:  # a reader bug must not sink the batch; the file is answered, not dropped
         return Examined(f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 打开另存后重新发送", [])
 

@@ -99,3 +99,21 @@ def test_an_original_archived_as_a_plain_file_is_still_read(tmp_path):
     (tmp_path / "ab").mkdir()
     (tmp_path / "ab" / "abcd.xlsx").write_bytes(b"old layout")
     assert read_original(tmp_path, "ab/abcd.xlsx") == b"old layout"
+
+
+def test_read_regular_reads_whole_files_and_only_hashes_oversized_ones(tmp_path, monkeypatch):
+    import hashlib
+
+    import flows.files as files
+
+    path = tmp_path / "a.xlsx"
+    body = bytes(range(256)) * 40
+    path.write_bytes(body)
+    digest = hashlib.sha256(body).hexdigest()
+    assert files.read_regular(path, len(body)) == (body, digest, len(body))
+    assert files.read_regular(path, len(body) - 1) == (None, digest, len(body))
+    # a file that grew after its size was taken is read on, to the limit
+    real = os.fstat
+    monkeypatch.setattr(files.os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 100, *real(fd)[7:])))
+    assert files.read_regular(path, len(body)) == (body, digest, len(body))
+    assert files.read_regular(path, 200) == (None, digest, len(body))

@@ -5,7 +5,8 @@ from datetime import date
 
 import pytest
 
-from rtr.rules import Thresholds, check_return, history_findings
+from rtr.examine import to_new_return
+from rtr.rules import HISTORY_FIELDS, Thresholds, check_return, history_findings
 from tests.conftest import check, clean_values, form_bytes, read_returns, rules_of, valid_uscc
 
 
@@ -174,6 +175,16 @@ def test_w08_history(ctx):
     assert "2023H2" in found[0].message and "7人" in found[0].message
     assert history_findings(checked, {"lawyers": 4, "members": 4}, "2023H2", t, ctx.schema) == []  # base < 5
     assert history_findings(checked, None, "2023H2", t, ctx.schema) == []
+
+
+def test_for_storing_keeps_what_storing_reads(ctx):
+    checked = check(ctx, {**clean_values(), "contact_phone": "12345"})  # W09: a finding to keep
+    slim = checked.for_storing()
+    assert set(slim.raw.cells) == set(HISTORY_FIELDS) and len(checked.raw.cells) > 10
+    assert to_new_return(slim) == to_new_return(checked) and "W09" in rules_of(slim)
+    previous = {"lawyers": 80, "members": 30}
+    found = history_findings(checked, previous, "2023H2", ctx.thresholds, ctx.schema)
+    assert len(found) == 2 and history_findings(slim, previous, "2023H2", ctx.thresholds, ctx.schema) == found
 
 
 def test_uncached_formula_is_e02_with_advice(ctx, schema):
