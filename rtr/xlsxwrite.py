@@ -11,6 +11,7 @@ characters XML cannot hold are dropped.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -64,14 +65,35 @@ class _Styles:
         self.fills: dict[str | None, int] = {None: 0, "gray125": 1}
         self.formats: dict[str, int] = {}
         self._xf_parts: list[tuple[int, int, int, int, Style]] = []
+        # by id, for the same Style objects passed cell after cell (hashing one hashes its ten
+        # fields); the entry holds the object, so its id cannot be reused while it is there
+        self._by_id: dict[int, tuple[Style, int]] = {}
+        self._xml: str | None = None
         self.index(DEFAULT)
+
+    def copy(self) -> _Styles:
+        twin = _Styles.__new__(_Styles)
+        twin.xfs, twin.fonts, twin.fills = dict(self.xfs), dict(self.fonts), dict(self.fills)
+        twin.formats, twin._xf_parts, twin._by_id = dict(self.formats), list(self._xf_parts), dict(self._by_id)
+        twin._xml = self._xml
+        return twin
 
     def index(self, style: Style | None) -> int:
         if style is None:
             return 0
+        hit = self._by_id.get(id(style))
+        if hit is not None and hit[0] is style:
+            return hit[1]
         found = self.xfs.get(style)
-        if found is not None:
-            return found
+        if found is None:
+            found = self._add(style)
+        if len(self._by_id) >= 1024:  # styles made afresh for each cell would otherwise pile up here
+            self._by_id.clear()
+        self._by_id[id(style)] = (style, found)
+        return found
+
+    def _add(self, style: Style) -> int:
+        self._xml = None
         font = self.fonts.setdefault((style.font, style.size, style.bold, style.color), len(self.fonts))
         fill = self.fills.setdefault(style.fill, len(self.fills))
         fmt = 0 if style.fmt is None else self.formats.setdefault(style.fmt, 164 + len(self.formats))
@@ -80,6 +102,11 @@ class _Styles:
         return self.xfs[style]
 
     def xml(self) -> str:
+        if self._xml is None:
+            self._xml = self._render()
+        return self._xml
+
+    def _render(self) -> str:
         fmts = "".join(f"<numFmt numFmtId=\"{i}\" formatCode={quoteattr(code)}/>" for code, i in self.formats.items())
         fonts = "".join(
             "<font>" + ("<b/>" if bold else "") + f'<sz val="{size:g}"/>' + (f'<color rgb="FF{color}"/>' if color else "")
@@ -222,12 +249,22 @@ def _cell(ref: str, value: object, s: int) -> str:
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
+_REGISTERED: dict[int, tuple[tuple[Style, ...], _Styles]] = {}  # id of a `styles` tuple → it, registered
+
+
 class Workbook:
     def __init__(self, styles: tuple[Style, ...] = ()) -> None:
-        """`styles`: registered up front, in order, so workbooks built alike share one styles part."""
-        self.styles = _Styles()
-        for style in styles:
-            self.styles.index(style)
+        """`styles`: registered up front, in order, so workbooks built alike share one styles part
+        (registered and rendered once per process for the same tuple, e.g. every receipt's)."""
+        hit = _REGISTERED.get(id(styles))
+        if hit is None or hit[0] is not styles:
+            registered = _Styles()
+            for style in styles:
+                registered.index(style)
+            if len(_REGISTERED) >= 64:
+                _REGISTERED.clear()
+            hit = _REGISTERED[id(styles)] = (styles, registered)
+        self.styles = hit[1].copy()
         self.sheets: list[Sheet] = []
 
     def sheet(self, name: str) -> Sheet:
@@ -236,48 +273,55 @@ class Workbook:
         return sheet
 
     def bytes(self) -> bytes:
-        n = len(self.sheets)
-        ns = "http://schemas.openxmlformats.org/package/2006/relationships"
-        doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-        content_types = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            + "".join(
-                f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
-                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                for i in range(1, n + 1)
-            )
-            + "</Types>"
+        return zip_parts([*_package_parts(tuple((s.name, s.autofilter) for s in self.sheets)),
+                          ("xl/styles.xml", self.styles.xml()),
+                          *((f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1))])
+
+
+@functools.lru_cache(maxsize=64)
+def _package_parts(sheets: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str], ...]:
+    """The parts that depend only on the sheets' names and filters: the same text objects for
+    workbooks built alike, so `_deflated` finds them without hashing them again."""
+    n = len(sheets)
+    ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i}.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for i in range(1, n + 1)
         )
-        root_rels = (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}">'
-            f'<Relationship Id="rId1" Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-        )
-        filters = "".join(
-            f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
-            f"{escape(_quoted(s.name))}!{_absolute(s.autofilter)}</definedName>"
-            for i, s in enumerate(self.sheets) if s.autofilter
-        )
-        book = (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}">'
-            '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-            + "".join(f'<sheet name={quoteattr(s.name)} sheetId="{i}" r:id="rId{i}"/>' for i, s in enumerate(self.sheets, 1))
-            + "</sheets>" + (f"<definedNames>{filters}</definedNames>" if filters else "") + "</workbook>"
-        )
-        book_rels = (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}">'
-            + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
-            + f'<Relationship Id="rId{n + 1}" Type="{doc}/styles" Target="styles.xml"/></Relationships>'
-        )
-        parts = [("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("xl/workbook.xml", book),
-                 ("xl/_rels/workbook.xml.rels", book_rels), ("xl/styles.xml", self.styles.xml())]
-        parts += [(f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1)]
-        return zip_parts(parts)
+        + "</Types>"
+    )
+    root_rels = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}">'
+        f'<Relationship Id="rId1" Type="{doc}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    filters = "".join(
+        f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+        f"{escape(_quoted(name))}!{_absolute(autofilter)}</definedName>"
+        for i, (name, autofilter) in enumerate(sheets) if autofilter
+    )
+    book = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}">'
+        '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
+        + "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, (name, _) in enumerate(sheets, 1))
+        + "</sheets>" + (f"<definedNames>{filters}</definedNames>" if filters else "") + "</workbook>"
+    )
+    book_rels = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}">'
+        + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+        + f'<Relationship Id="rId{n + 1}" Type="{doc}/styles" Target="styles.xml"/></Relationships>'
+    )
+    return (("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("xl/workbook.xml", book),
+            ("xl/_rels/workbook.xml.rels", book_rels))
 
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")

@@ -1,0 +1,56 @@
+"""The streaming writer's caches (registered styles, package parts) never leak between workbooks."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from rtr.xlsxwrite import Style, Workbook
+
+BOLD = Style(bold=True)
+RED = Style(fill="FF0000")
+REGISTERED = (BOLD, RED)
+
+
+def read_back(wb: Workbook) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(wb.bytes()))
+
+
+def test_workbooks_built_alike_share_styles_but_not_additions():
+    first = Workbook(REGISTERED)
+    ws = first.sheet("甲")
+    ws.row(1, ["粗", "红", "斜绿"], [BOLD, RED, Style(color="00FF00", size=20)])
+    second = Workbook(REGISTERED)
+    second.sheet("乙").row(1, ["粗", "红"], [BOLD, RED])
+
+    a, b = read_back(first).active, read_back(second).active
+    assert a["A1"].font.b and a["B1"].fill.fgColor.rgb == "FFFF0000"
+    assert a["C1"].font.color.rgb == "FF00FF00" and a["C1"].font.sz == 20
+    assert b["A1"].font.b and b["B1"].fill.fgColor.rgb == "FFFF0000"
+    assert len(read_back(second)._cell_styles) < len(read_back(first)._cell_styles)  # the green one stayed in `first`
+
+
+def test_sheet_names_and_filters_are_each_workbooks_own():
+    names = []
+    for sheets in (["一", "二"], ["三"], ["一", "二"], ["A&B"]):
+        wb = Workbook(REGISTERED)
+        for name in sheets:
+            ws = wb.sheet(name)
+            ws.row(1, ["x", "y"])
+            ws.row(2, [1, 2])
+            ws.autofilter = "A1:B2" if name == "三" else None
+        book = read_back(wb)
+        names.append(book.sheetnames)
+        assert (book["三"].auto_filter.ref == "A1:B2") if "三" in sheets else True
+    assert names == [["一", "二"], ["三"], ["一", "二"], ["A&B"]]
+
+
+def test_a_fresh_style_for_every_cell_still_formats_each_cell():
+    wb = Workbook()
+    ws = wb.sheet("数")
+    for r in range(1, 1500):
+        ws.row(r, [r + 0.5], Style(fmt="0.00" if r % 2 else "0.0"))  # a new, equal Style object each time
+    sheet = read_back(wb).active
+    assert sheet["A1"].number_format == "0.00" and sheet["A2"].number_format == "0.0"
+    assert sheet["A1499"].number_format == "0.00" and sheet["A1498"].number_format == "0.0"
