@@ -30,6 +30,7 @@ import io
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -379,7 +380,7 @@ def main() -> None:
         f"# Benchmark: {n:,} returns",
         "",
         f"Machine: {machine()}.  ",
-        f"Command: `.venv/bin/python benchmarks/national.py --firms {n}` ({time.strftime('%Y-%m-%d')}); "
+        f"Command: `.venv/bin/python benchmarks/national.py {shlex.join(sys.argv[1:])}` ({time.strftime('%Y-%m-%d')}); "
         f"generating the sample took {gen_wall:.0f} s.  ",
         f"Runners: {', '.join(f'`{k}`' for k in runners)}, each with `[runner]` defaults otherwise ({Runner.workers} workers, "
         f"{Runner.batch_size} files a batch), for the flow and for its plain run alike; the shipped default is "
