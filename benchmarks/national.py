@@ -114,7 +114,7 @@ def stage_naive(inbox: Path, every: int) -> None:
 def stage_plain_intake(config: Path) -> None:
     from datetime import date
 
-    from flows.intake import run_intake
+    from flows.intake import run_intake, worker_processes
     from flows.settings import load_setup
     from rtr.store import Store
 
@@ -122,23 +122,16 @@ def stage_plain_intake(config: Path) -> None:
     cfg = setup.config
     store = Store(cfg.store_url)
     start = time.perf_counter()
-    # the same runner as the flow's, without Prefect: worker processes (spawned, as Prefect's are) or none
-    pool = None
+    # the same kind of pool as the flow's, without Prefect: the flow's worker processes, or threads
     if cfg.runner.kind == "processes":
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(cfg.runner.workers, mp_context=multiprocessing.get_context("spawn"))
-    elif cfg.runner.kind == "threads":
+        pool = worker_processes(cfg.runner.workers)
+    else:
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(cfg.runner.workers)
-    try:
+    with pool as executor:
         result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
-                            roster=None, today=date.today(), batch_size=cfg.runner.batch_size, executor=pool)
-    finally:
-        if pool:
-            pool.shutdown()
+                            roster=None, today=date.today(), batch_size=cfg.runner.batch_size, executor=executor)
     print(json.dumps({"seconds": time.perf_counter() - start, "line": result.line()}, ensure_ascii=False))
 
 

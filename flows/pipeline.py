@@ -2,8 +2,9 @@
 flows/delivery.py; every decision is in the core (`rtr`).
 
 - `intake_flow`: new inbox files in batches, one task per batch (≈4.5 ms of orchestration per task,
-  so batching keeps it cheap at tens of thousands of files). Reading and checking a batch runs on
-  the configured task runner (threads, processes or Dask, `[runner]`), a few batches ahead; storing
+  so batching keeps it cheap at tens of thousands of files). Reading and checking a batch runs where
+  `[runner]` says, a few batches ahead: in threads, in worker processes (the task run waits in a
+  thread while a worker process that imports only the core reads its batch), or on Dask; storing
   and receipts run in the flow's process, batch after batch, in inbox order. Retries only for I/O
   errors, never for validation (a bad return is a result, not a failure).
 - `report_flow`: intake (as a subflow) → aggregate and write every output → e-mail delivery.
@@ -17,6 +18,8 @@ from __future__ import annotations
 import os
 import pickle
 from collections import Counter
+from concurrent.futures import Executor
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -24,22 +27,24 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress
 from flows.intake import (
+    INLINE_BATCHES,
     IntakeResult,
     ReadFile,
     batches,
     list_new,
     load_roster,
     read_ahead,
-    read_files,
+    read_payload,
     rule_context,
     store_reads,
     sweep_leftovers,
     tally,
+    worker_processes,
     write_receipts,
 )
 from flows.settings import load_setup
@@ -68,14 +73,15 @@ def list_inbox_task(store: Store, inbox: Path, settle_seconds: float, result: In
 
 
 @io_task
-def read_batch_task(payload: bytes) -> list[ReadFile] | bytes:
-    """(files, rule context, limits, archive folder, pickle the result?), pickled by the flow: runners
-    that send tasks to other processes rebuild dataclass arguments on the way (an InboxFile arrived
-    as a tuple), bytes they leave alone. From another process the reads come back pickled by the
-    task: Prefect's process pool would cloudpickle them and unpickle them twice in the flow (once to
-    check, once for the result), ≈0.45 ms a file; bytes it passes for almost nothing."""
-    files, ctx, limits, archive, packed = pickle.loads(payload)
-    reads = read_files(files, ctx, limits, archive)
+def read_batch_task(payload: bytes, pool: Executor | None = None, packed: bool = False) -> list[ReadFile] | bytes:
+    """A batch read and checked (`read_payload`). With `pool` (`kind = "processes"`), the task run
+    waits in a thread of the flow's process while a worker process reads the batch: Prefect's own
+    process pool would start every worker with Prefect (1.3 s of CPU each) and build an API client in
+    it for every task run (≈0.1 s). `packed` (Dask: the task runs elsewhere) returns the reads as one
+    pickled bytes, which a runner passes on for almost nothing instead of re-serialising them."""
+    if pool is not None:
+        return pool.submit(read_payload, payload).result()
+    reads = read_payload(payload)
     return pickle.dumps(reads, protocol=pickle.HIGHEST_PROTOCOL) if packed else reads
 
 
@@ -107,8 +113,8 @@ def tally_task(store: Store, new_ids: list[int], result: IntakeResult) -> None:
 
 def task_runner(runner: Runner):
     """The configured task runner for intake's read-and-check batches."""
-    if runner.kind == "processes":
-        return ProcessPoolTaskRunner(max_workers=runner.workers)
+    if runner.kind == "processes":  # threads that wait on the flow's worker processes (intake_flow)
+        return ThreadPoolTaskRunner(max_workers=2 * runner.workers)
     if runner.kind == "dask":
         from prefect_dask import DaskTaskRunner
 
@@ -119,8 +125,8 @@ def task_runner(runner: Runner):
 
 
 def share_temporary_server() -> None:
-    """With no Prefect server configured, this process starts a temporary one; worker processes
-    (process pool, local Dask cluster) would each start their own (≈5 s and a core apiece) unless
+    """With no Prefect server configured, this process starts a temporary one; the workers of a local
+    Dask cluster run Prefect tasks and would each start their own (≈5 s and a core apiece) unless
     told where this one is. Started here, before the runner spawns them, and shared by address."""
     from prefect.settings import PREFECT_API_URL
 
@@ -135,7 +141,7 @@ def share_temporary_server() -> None:
 
 def configured_intake(config: Config):
     """`intake_flow` with the task runner `[runner]` asks for."""
-    if config.runner.kind != "threads" and not config.runner.dask_address:
+    if config.runner.kind == "dask" and not config.runner.dask_address:
         share_temporary_server()
     return intake_flow.with_options(task_runner=task_runner(config.runner))
 
@@ -163,23 +169,27 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             run = FlowRunContext.get()  # the runner actually in use: results cross a process boundary unless threads
             across = not (run and isinstance(run.task_runner, ThreadPoolTaskRunner))
 
-            def payload(batch: list, packed: bool) -> bytes:
-                return pickle.dumps((batch, ctx, cfg.limits, cfg.archive, packed))
+            def payload(batch: list) -> bytes:
+                return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
 
-            # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
-            reading = read_ahead(queue, lambda b: read_batch_task(payload(b, False)),
-                                 lambda b: read_batch_task.submit(payload(b, across)), 2 * cfg.runner.workers)
-            done = 0
-            for batch, got in zip(queue, reading, strict=True):
-                reads = pickle.loads(got) if isinstance(got, bytes) else got
-                ids, written = store_batch_task(quote(setup), quote(ctx), quote(store), quote(reads), quote(result),
-                                                cfg.receipts)
-                new_ids += ids
-                result.receipts += written
-                done += len(batch)
-                log.info("已读取并保存 %d/%d", done, len(todo))
-                if hook:
-                    hook(done, len(todo))
+            processes = cfg.runner.kind == "processes" and not across and len(queue) > INLINE_BATCHES
+            with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool:
+                # the pool only to a task run in this process (Dask would ship the quote, not the pool)
+                where = {"pool": quote(pool)} if pool else {"packed": across}
+                # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
+                reading = read_ahead(queue, lambda b: read_batch_task(payload(b)),
+                                     lambda b: read_batch_task.submit(payload(b), **where), 2 * cfg.runner.workers)
+                done = 0
+                for batch, got in zip(queue, reading, strict=True):
+                    reads = pickle.loads(got) if isinstance(got, bytes) else got
+                    ids, written = store_batch_task(quote(setup), quote(ctx), quote(store), quote(reads), quote(result),
+                                                    cfg.receipts)
+                    new_ids += ids
+                    result.receipts += written
+                    done += len(batch)
+                    log.info("已读取并保存 %d/%d", done, len(todo))
+                    if hook:
+                        hook(done, len(todo))
             result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)  # also any a crashed run left due
             tally_task(quote(store), quote(new_ids), quote(result))
             if new_ids:

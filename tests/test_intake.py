@@ -99,6 +99,31 @@ def test_originals_kept_byte_for_byte(setup, tmp_path, schema):
     assert (tmp_path / "inbox/a.xlsx").read_bytes() == data  # the inbox is never modified
 
 
+def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
+    """`kind = "processes"`: a batch read in a worker process is the batch read here, and what the
+    workers import does not pull in Prefect (1.3 s of CPU a worker, the bulk of Prefect's share)."""
+    import pickle
+    import subprocess
+    import sys
+
+    from flows.files import list_inbox
+    from flows.intake import read_files, read_payload, rule_context, worker_processes
+
+    drop(tmp_path / "inbox", "广州市/好律所.xlsx", form_bytes(schema, clean_values() | {"members": 40}))
+    drop(tmp_path / "inbox", "坏文件.xlsx", b"")
+    drop(tmp_path / "inbox", "说明.docx", b"not a sheet")
+    batch = list_inbox(tmp_path / "inbox")
+    ctx = rule_context(setup, None, date(2026, 1, 15))
+    here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
+    with worker_processes(1) as pool:
+        there = pool.submit(read_payload, pickle.dumps((batch, ctx, setup.config.limits, tmp_path / "originals"))).result()
+    good = next(r for r in here if r.file.rel == "广州市/好律所.xlsx")
+    assert there == here and len(here) == 3 and good.examined.returns[0].findings
+    code = "import sys, flows.intake; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
+
+
 def test_second_intake_changes_nothing(setup, tmp_path, schema):
     from rtr.periods import Period
     from rtr.sample import make_sample
