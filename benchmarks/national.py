@@ -10,7 +10,8 @@ Measures (each in its own process, so each peak RSS is its own):
   each into a fresh store, against a Prefect server the benchmark starts (as scheduled runs use
   one); the marginal cost per return is the slope between the two; each size runs --repeat times
   (default 2), alternately, and the fastest run counts (this machine drifts by ±15 %);
-- plain intake: the same steps without Prefect (flows.intake.run_intake) on N files: Prefect's share;
+- plain intake: the same steps without Prefect (flows.intake.run_intake) on N files: Prefect's share
+  (every other repeat runs it before the CLI intakes, so neither side always runs first);
 - the intakes above for each runner in --runners (default: processes, then threads), each with its own
   plain run on the same kind of pool (worker processes or worker threads); the targets are checked
   for each;
@@ -292,16 +293,18 @@ def main() -> None:
         print(f"intake N/2, N, and N without Prefect on runner {kind}, {args.repeat} × each …", flush=True)
         got = intakes[kind] = Intake()
         for i in range(args.repeat):
-            with prefect_api(server_url):
-                half_cfg = write_config(work / f"{kind}-half-{i}", half_inbox, kind)
-                wall, rss, _ = measured([PY, "-m", "flows", "intake", "--config", str(half_cfg)], ROOT)
-                got.half, got.rss = min(got.half, wall), max(got.rss, rss)
-                full_cfg = write_config(work / f"{kind}-full-{i}", full_inbox, kind)
-                wall, rss, got.line = measured([PY, "-m", "flows", "intake", "--config", str(full_cfg)], ROOT)
-                got.full, got.rss = min(got.full, wall), max(got.rss, rss)
-            # the whole command's wall time, as for the CLI (start-up and imports included)
-            wall, rss, _ = stage("plain-intake", write_config(work / f"{kind}-plain-{i}", full_inbox, kind))
-            got.plain, got.plain_rss = min(got.plain, wall), max(got.plain_rss, rss)
+            runs = [("half", half_inbox), ("full", full_inbox), ("plain", full_inbox)]
+            for size, inbox in runs if i % 2 == 0 else runs[2:] + runs[:2]:  # neither side always runs first
+                cfg = write_config(work / f"{kind}-{size}-{i}", inbox, kind)
+                if size == "plain":  # the whole command's wall time, as for the CLI (start-up and imports included)
+                    wall, rss, _ = stage("plain-intake", cfg)
+                    got.plain, got.plain_rss = min(got.plain, wall), max(got.plain_rss, rss)
+                    continue
+                with prefect_api(server_url):
+                    wall, rss, out = measured([PY, "-m", "flows", "intake", "--config", str(cfg)], ROOT)
+                setattr(got, size, min(getattr(got, size), wall))
+                got.rss = max(got.rss, rss)
+                got.line = out if size == "full" else got.line
     # report and incremental intake on the stores the default runner (or else the first) filled
     main_kind = Runner.kind if Runner.kind in intakes else runners[0]
     cfg_half = work / f"{main_kind}-half-0" / "config.toml"
