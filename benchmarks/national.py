@@ -304,7 +304,8 @@ def main() -> None:
                     wall, rss, out = measured([PY, "-m", "flows", "intake", "--config", str(cfg)], ROOT)
                 setattr(got, size, min(getattr(got, size), wall))
                 got.rss = max(got.rss, rss)
-                got.line = out if size == "full" else got.line
+                if size == "full":
+                    got.line = out
     # report and incremental intake on the stores the default runner (or else the first) filled
     main_kind = Runner.kind if Runner.kind in intakes else runners[0]
     cfg_half = work / f"{main_kind}-half-0" / "config.toml"
