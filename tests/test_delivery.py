@@ -173,3 +173,72 @@ def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp
     reliability.record("Security", "SMTP password (from the environment) with a server that refuses it", 1,
                        "delivery recorded as failed, no retry on 535",
                        "password searched for in the outcomes, the log records and the store file: absent")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_ssl_and_starttls_verify_the_server_and_log_in_over_tls(reported, tmp_path, monkeypatch):
+    """`security = "ssl"` (SMTPS) and `"starttls"` against real TLS servers: the certificate is verified
+    against the trusted ones (here SSL_CERT_FILE), and the login happens only once the line is encrypted."""
+    import ssl
+
+    setup, folder = reported
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    logins = []
+
+    def accept(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password, server.transport.get_extra_info("ssl_object") is not None))
+        return AuthResult(success=auth_data.password == b"s3cret")
+
+    monkeypatch.setenv("RTR_TEST_SMTP_PASSWORD", "s3cret")
+    # aiosmtpd offers AUTH on implicit TLS only if told not to wait for STARTTLS; `logins` shows it was TLS
+    servers = {"ssl": dict(ssl_context=server_tls, auth_require_tls=False),
+               "starttls": dict(tls_context=server_tls, require_starttls=True)}
+    for security, tls in servers.items():
+        inbox, port = Inbox(), free_port()
+        controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=accept, **tls)
+        controller.start()
+        try:
+            configured = mail_setup(setup, port, security=security, user="sender@example.org",
+                                    password_env="RTR_TEST_SMTP_PASSWORD", max_attempts=1)
+            monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))  # the server's certificate not trusted
+            refused = deliver(configured, fresh_store(tmp_path / f"{security}-untrusted"), P, folder, sleep=lambda s: None)
+            monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+            sent = deliver(configured, fresh_store(tmp_path / security), P, folder, sleep=lambda s: None)
+        finally:
+            controller.stop()
+        assert {o.status for o in refused} == {"failed"} and all("CERTIFICATE_VERIFY_FAILED" in o.error for o in refused)
+        assert [o.status for o in sent] == ["sent"] * 3 and len(inbox.messages) == 3, [o.error for o in sent]
+    assert logins == [(b"sender@example.org", b"s3cret", True)] * 6
+    reliability.record("Security", "SMTP with ssl and with starttls: a server certificate not trusted, then trusted", 2,
+                       "untrusted: not sent (certificate verify failed); trusted: sent, the login over TLS",
+                       "each server's messages and logins counted: 3 messages and 3 TLS logins per server")
