@@ -182,8 +182,8 @@ def read_payload(payload: bytes) -> list[ReadFile]:
 @contextmanager
 def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of spawned worker processes for `read_payload`. They import this module and the core,
-    not Prefect (1.3 s of CPU each), and never talk to a Prefect server. Queued batches are dropped
-    if the run fails."""
+    not Prefect (1.3 s of CPU each), and never talk to a Prefect server. They start on the first
+    batch submitted; queued batches are dropped if the run fails."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield pool
@@ -362,14 +362,11 @@ def batches(items: list, size: int) -> Iterable[list]:
         yield items[start : start + size]
 
 
-INLINE_BATCHES = 2  # this many batches or fewer (an incremental run) are read in the run's own process
-
-
 def read_ahead(queue: list[list[InboxFile]], read: Callable, submit: Callable | None, ahead: int) -> Iterator:
     """Each batch's reads, in order. With `submit` (a runner), up to `ahead` batches are in flight in
     front of the one being stored, which bounds the memory their results hold; a batch or two (an
     incremental run) is read right here, since starting worker processes would cost more than it saves."""
-    if submit is None or len(queue) <= INLINE_BATCHES:
+    if submit is None or len(queue) <= 2:
         for batch in queue:
             yield read(batch)
         return

@@ -32,7 +32,6 @@ from prefect.utilities.annotations import quote
 
 from flows import progress
 from flows.intake import (
-    INLINE_BATCHES,
     IntakeResult,
     ReadFile,
     batches,
@@ -172,7 +171,8 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             def payload(batch: list) -> bytes:
                 return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
 
-            processes = cfg.runner.kind == "processes" and not across and len(queue) > INLINE_BATCHES
+            # workers start on the first batch submitted: none for a run that read_ahead reads right here
+            processes = cfg.runner.kind == "processes" and not across
             with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool:
                 # the pool only to a task run in this process (Dask would ship the quote, not the pool)
                 where = {"pool": quote(pool)} if pool else {"packed": across}
