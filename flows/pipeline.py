@@ -37,7 +37,9 @@ from flows.intake import (
     batches,
     list_new,
     load_roster,
+    long_lived_frozen,
     read_ahead,
+    read_packed,
     read_payload,
     rule_context,
     store_reads,
@@ -76,17 +78,17 @@ def read_batch_task(payload: bytes, pool: Executor | None = None, packed: bool =
     """A batch read and checked (`read_payload`). With `pool` (`kind = "processes"`), the task run
     waits in a thread of the flow's process while a worker process reads the batch: Prefect's own
     process pool would start every worker with Prefect (1.3 s of CPU each) and build an API client in
-    it for every task run (≈0.1 s). `packed` (Dask: the task runs elsewhere) returns the reads as one
-    pickled bytes, which a runner passes on for almost nothing instead of re-serialising them."""
+    it for every task run (≈0.1 s). Read in another process (the pool's, or Dask's with `packed`), the
+    reads come back as one pickled bytes (`read_packed`): a runner passes it on for almost nothing
+    instead of re-serialising it, and it waits to be stored as one object, not ≈14 a file."""
     if pool is not None:
-        return pool.submit(read_payload, payload).result()
-    reads = read_payload(payload)
-    return pickle.dumps(reads, protocol=pickle.HIGHEST_PROTOCOL) if packed else reads
+        return pool.submit(read_packed, payload).result()
+    return read_packed(payload) if packed else read_payload(payload)
 
 
 @io_task
 def store_batch_task(setup, ctx, store: Store, reads: list[ReadFile], result: IntakeResult,
-                     receipts: Path) -> tuple[list[int], list[Path]]:
+                     receipts: Path) -> tuple[list[int], int]:
     """A batch stored, then its receipts: one task, not two (each task run costs the flow and the
     server a few ms and events). Only the store is retried on I/O errors (its transaction rolls
     back); receipts that cannot be written now stay due in the store for the receipts task after
@@ -97,12 +99,12 @@ def store_batch_task(setup, ctx, store: Store, reads: list[ReadFile], result: In
     except OSError as exc:
         get_run_logger().warning("回执暂时无法写入（%s），稍后重试", exc)
         written = []
-    return new_ids, written
+    return new_ids, len(written)
 
 
 @io_task
-def receipts_task(setup, store: Store, receipts: Path) -> list[Path]:
-    return write_receipts(setup, store, receipts)
+def receipts_task(setup, store: Store, receipts: Path) -> int:
+    return len(write_receipts(setup, store, receipts))
 
 
 @io_task
@@ -173,7 +175,8 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
 
             # workers start on the first batch submitted: none for a run that read_ahead reads right here
             processes = cfg.runner.kind == "processes" and not across
-            with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool:
+            with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool, \
+                    long_lived_frozen():
                 # the pool only to a task run in this process (Dask would ship the quote, not the pool)
                 where = {"pool": quote(pool)} if pool else {"packed": across}
                 # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
@@ -198,7 +201,7 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
                 create_table_artifact(rows, key="intake-findings", description=f"本次读取的审核问题{more}：{result.line()}")
     finally:
         store.close()
-    return {"line": result.line(), **{k: v for k, v in vars(result).items() if k != "receipts"}}
+    return {"line": result.line(), **vars(result)}
 
 
 @flow(name="inbox-scan")

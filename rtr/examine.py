@@ -15,7 +15,7 @@ from rtr.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
 SPREADSHEET = "spreadsheet"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Examined:
     problem: str | None
     returns: list[CheckedReturn]

@@ -12,7 +12,7 @@ SUPERSEDED = "superseded"
 SEVERITY_LABELS = {FILE: "无法读取", ERROR: "强制性审核", WARNING: "核实性审核", SUPERSEDED: "已被替代"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     rule: str
     severity: str

@@ -18,7 +18,7 @@ _TOTAL_ROWS = frozenset({"合计", "小计", "总计", "汇总"})
 _UNIT_TOKENS = frozenset({"人", "件", "次", "人次", "个", "家", "场", "万元", "—", "-", "/"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawCell:
     cell: str | None
     raw: object
@@ -26,7 +26,7 @@ class RawCell:
     uncached_formula: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawReturn:
     """One return as found: each field's cell and raw content, before any reading of values."""
 

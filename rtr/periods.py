@@ -20,7 +20,7 @@ _FORMS = (
 )
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Period:
     year: int
     half: int

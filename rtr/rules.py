@@ -47,7 +47,7 @@ class RuleContext:
     roster: frozenset[str] | None = None  # USCCs of the 名录, when configured
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedReturn:
     raw: RawReturn
     values: dict[str, object]
