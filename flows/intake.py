@@ -172,6 +172,11 @@ def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive
     return [replace(r, archived_as=f"{packed}/{r.archived_as}") if r.archived_as else r for r in out]
 
 
+def batch_payload(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> bytes:
+    """What `read_payload` reads: a batch and what reading it needs, pickled by the sender."""
+    return pickle.dumps((files, ctx, limits, archive_dir))
+
+
 def read_payload(payload: bytes) -> list[ReadFile]:
     """`read_files` of a pickled (files, rule context, limits, archive folder): what a worker process or
     another machine runs for a batch. Pickled by the sender because runners that ship arguments
@@ -426,7 +431,7 @@ def run_intake(
         done, new_ids = 0, []
         # as in the flow: worker processes send a batch's reads back packed, threads hand them over as they are
         read_there = read_packed if isinstance(executor, ProcessPoolExecutor) else read_payload
-        submit = (lambda b: executor.submit(read_there, pickle.dumps((b, ctx, limits, archive_dir)))) if executor else None
+        submit = (lambda b: executor.submit(read_there, batch_payload(b, ctx, limits, archive_dir))) if executor else None
         reading = read_ahead(queue, lambda b: read_files(b, ctx, limits, archive_dir), submit, 4)
         with long_lived_frozen():
             for batch, got in zip(queue, reading, strict=True):

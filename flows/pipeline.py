@@ -34,6 +34,7 @@ from flows import progress
 from flows.intake import (
     IntakeResult,
     ReadFile,
+    batch_payload,
     batches,
     list_new,
     load_roster,
@@ -170,15 +171,13 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
             run = FlowRunContext.get()  # the runner actually in use: results cross a process boundary unless threads
             across = not (run and isinstance(run.task_runner, ThreadPoolTaskRunner))
 
-            def payload(batch: list) -> bytes:
-                return pickle.dumps((batch, ctx, cfg.limits, cfg.archive))
-
             # workers start on the first batch submitted: none for a run that read_ahead reads right here
             processes = cfg.runner.kind == "processes" and not across
             with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool, \
                     long_lived_frozen():
                 # the pool only to a task run in this process (Dask would ship the quote, not the pool)
                 where = {"pool": quote(pool)} if pool else {"packed": across}
+                payload = lambda b: batch_payload(b, ctx, cfg.limits, cfg.archive)  # noqa: E731
                 # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
                 reading = read_ahead(queue, lambda b: read_batch_task(payload(b)),
                                      lambda b: read_batch_task.submit(payload(b), **where), 2 * cfg.runner.workers)

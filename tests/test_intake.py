@@ -39,11 +39,11 @@ def drop(inbox: Path, rel: str, data: bytes, mtime: float = OLD) -> Path:
     return path
 
 
-def intake(setup: Setup, tmp: Path, roster=None):
+def intake(setup: Setup, tmp: Path, roster=None, **options):
     store = Store(sqlite_url(tmp / "store.sqlite"))
     try:
         return run_intake(setup, inbox=tmp / "inbox", store=store, receipts_dir=tmp / "回执", archive_dir=tmp / "originals",
-                          roster=roster, today=date(2026, 1, 15))
+                          roster=roster, today=date(2026, 1, 15), **options)
     finally:
         store.close()
 
@@ -107,7 +107,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     import sys
 
     from flows.files import list_inbox
-    from flows.intake import read_files, read_packed, rule_context, worker_processes
+    from flows.intake import batch_payload, read_files, read_packed, rule_context, worker_processes
 
     drop(tmp_path / "inbox", "广州市/好律所.xlsx", form_bytes(schema, clean_values() | {"members": 40}))
     drop(tmp_path / "inbox", "坏文件.xlsx", b"")
@@ -116,7 +116,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     ctx = rule_context(setup, None, date(2026, 1, 15))
     here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
     with worker_processes(1) as pool:
-        packed = pool.submit(read_packed, pickle.dumps((batch, ctx, setup.config.limits, tmp_path / "originals"))).result()
+        packed = pool.submit(read_packed, batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals")).result()
     there = pickle.loads(packed)
     good = next(r for r in here if r.file.rel == "广州市/好律所.xlsx")
     assert there == here and len(here) == 3 and good.examined.returns[0].findings
@@ -139,13 +139,7 @@ def test_intake_hides_its_long_lived_objects_from_the_collector_until_it_ends(se
     for i in range(3):
         drop(tmp_path / "inbox", f"广州市/律所{i}.xlsx", form_bytes(schema, clean_values() | {"uscc": valid_uscc(f"3144000{i}MD0999999")}))
     frozen: list[int] = []
-    store = Store(sqlite_url(tmp_path / "store.sqlite"))
-    try:
-        result = run_intake(setup, inbox=tmp_path / "inbox", store=store, receipts_dir=tmp_path / "回执",
-                            archive_dir=tmp_path / "originals", roster=None, today=date(2026, 1, 15), batch_size=1,
-                            progress=lambda done, total: frozen.append(gc.get_freeze_count()))
-    finally:
-        store.close()
+    result = intake(setup, tmp_path, batch_size=1, progress=lambda done, total: frozen.append(gc.get_freeze_count()))
     assert result.accepted == 3 and result.receipts == 3
     assert len(frozen) == 3 and min(frozen) > 1000  # the listing and every module loaded so far
     assert gc.get_freeze_count() == 0  # given back: garbage cycles among them can be collected again
