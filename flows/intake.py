@@ -208,9 +208,9 @@ def worker_processes(workers: int) -> Iterator[ProcessPoolExecutor]:
 def long_lived_frozen() -> Iterator[None]:
     """Python's full garbage collections walk every live object, and an intake holds many for the
     whole run: its inbox listing and, in a flow, Prefect's modules. At 40,000 files a run made 20–26
-    full collections (5–6 s of CPU in a minute's run; 0.2 s at 5,000). What is alive when the batches start is
-    moved out of the collector's sight (`gc.freeze`) until the end; it is still freed as soon as
-    nothing refers to it. Not batch by batch: a flow's task runs leave garbage cycles holding their
+    full collections (5–6 s of CPU in a minute's run; 0.2 s at 5,000). What is alive when the
+    batches start is moved out of the collector's sight (`gc.freeze`) until the end; it is still
+    freed as soon as nothing refers to it. Not batch by batch: a flow's task runs leave garbage cycles holding their
     batch, which must be collected during the run, not at its end."""
     gc.freeze()
     try:
