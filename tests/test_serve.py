@@ -43,6 +43,35 @@ def test_deployments_carry_the_configured_schedules():
     assert scan.parameters == report.parameters == {"config_path": str((ROOT / "config.toml").resolve())}
 
 
+def test_prefect_yaml_deploys_what_serve_serves():
+    """The workers' deployments (prefect.yaml) run the same flows on the same schedules as `serve`
+    builds from config.toml: the YAML cannot read config.toml, so a change to one must reach both."""
+    import importlib
+
+    import yaml
+    from prefect import Flow
+
+    from flows.serve import build_deployments
+
+    setup = load_setup(ROOT / "config.toml")
+    served = {d.name: d for d in build_deployments(setup, ROOT / "config.toml")}
+    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    assert declared.keys() == served.keys()
+    for name, d in declared.items():
+        module, _, attr = d["entrypoint"].partition(":")
+        entry = getattr(importlib.import_module(module.removesuffix(".py").replace("/", ".")), attr)
+        assert isinstance(entry, Flow), name
+        schedule = served[name].schedules[0].schedule
+        (wanted,) = d["schedules"]
+        if "interval" in wanted:
+            assert timedelta(seconds=wanted["interval"]) == schedule.interval, name
+        else:
+            assert wanted["cron"] == schedule.cron, name
+        assert wanted["timezone"] == schedule.timezone, name
+        assert d["concurrency_limit"] == served[name].concurrency_limit, name
+        assert set(d["parameters"]) == set(served[name].parameters) == set(entry.parameters.properties) & {"config_path"}
+
+
 def test_a_second_serve_on_the_same_store_refuses(tmp_path):
     from dataclasses import replace
 
