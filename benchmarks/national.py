@@ -312,15 +312,14 @@ def main() -> None:
                 if size == "plain":  # the whole command's wall time, as for the CLI (start-up and imports included)
                     wall, rss, _ = stage("plain-intake", cfg)
                     got.plain, got.plain_rss = min(got.plain, wall), max(got.plain_rss, rss)
-                    walls[size] = wall
-                    continue
-                with prefect_api(server_url):
-                    wall, rss, out = measured([PY, "-m", "flows", "intake", "--config", str(cfg)], ROOT)
-                setattr(got, size, min(getattr(got, size), wall))
+                else:
+                    with prefect_api(server_url):
+                        wall, rss, out = measured([PY, "-m", "flows", "intake", "--config", str(cfg)], ROOT)
+                    setattr(got, size, min(getattr(got, size), wall))
+                    got.rss = max(got.rss, rss)
+                    if size == "full":
+                        got.line = out
                 walls[size] = wall
-                got.rss = max(got.rss, rss)
-                if size == "full":
-                    got.line = out
             got.pairs.append((walls["full"], walls["plain"]))
     # report and incremental intake on the stores the default runner (or else the first) filled
     main_kind = Runner.kind if Runner.kind in intakes else runners[0]
