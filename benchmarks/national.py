@@ -34,6 +34,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -215,9 +216,7 @@ class Intake:
         """The median of each repeat's CLI-against-plain share: a repeat's two runs follow each other,
         so the machine's drift between repeats (±15 %) cancels, which fastest against fastest
         (each side's best moment, maybe minutes apart) does not."""
-        shares = sorted(full / plain - 1 for full, plain in self.pairs)
-        mid = len(shares) // 2
-        return shares[mid] if len(shares) % 2 else (shares[mid - 1] + shares[mid]) / 2
+        return statistics.median(full / plain - 1 for full, plain in self.pairs)
 
     def marginal_ms(self, n: int, half: int) -> float:
         return (self.full - self.half) / (n - half) * 1000
