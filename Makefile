@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint install clean-demo
+.PHONY: demo test lint install clean-demo reliability
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,10 +27,17 @@ demo: $(STAMP)
 	$(BIN)/python -m flows report --period 2024H1 --no-email --config demo.toml
 	@echo "回执 receipts: $(DEMO)/回执/"
 
+CODE := rtr flows sample tests benchmarks templates
+
 test: $(STAMP)
-	$(BIN)/ruff check rtr flows tests
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check rtr flows tests
-	$(BIN)/ruff format --check rtr flows tests
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+
+# The committed reliability table (docs/reliability.md) from a full run of the suite.
+reliability: $(STAMP)
+	RTR_RELIABILITY_OUT=docs $(BIN)/python -m pytest -q

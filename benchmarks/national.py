@@ -81,8 +81,12 @@ def stage_rss_of(cmd: list[str]) -> None:
         if code not in (0, 2):
             sys.stderr.write(err.read().decode()[-3000:])
             raise SystemExit(code)
-        print(json.dumps({"seconds": seconds, "rss_mb": usage.ru_maxrss // 1024, "stdout": out.read().decode()},
-                         ensure_ascii=False))
+        print(
+            json.dumps(
+                {"seconds": seconds, "rss_mb": usage.ru_maxrss // 1024, "stdout": out.read().decode()},
+                ensure_ascii=False,
+            )
+        )
 
 
 def _files(inbox: Path) -> list[Path]:
@@ -133,8 +137,17 @@ def stage_plain_intake(config: Path) -> None:
 
         pool = ThreadPoolExecutor(cfg.runner.workers)
     with pool as executor:
-        result = run_intake(setup, inbox=cfg.inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
-                            roster=None, today=date.today(), batch_size=cfg.runner.batch_size, executor=executor)
+        result = run_intake(
+            setup,
+            inbox=cfg.inbox,
+            store=store,
+            receipts_dir=cfg.receipts,
+            archive_dir=cfg.archive,
+            roster=None,
+            today=date.today(),
+            batch_size=cfg.runner.batch_size,
+            executor=executor,
+        )
     print(json.dumps({"seconds": time.perf_counter() - start, "line": result.line()}, ensure_ascii=False))
 
 
@@ -142,14 +155,21 @@ def stage_report_parts(config: Path) -> None:
     from flows.documents import render_documents
     from flows.report import write_outputs
     from flows.settings import load_setup
-    from rtr.periods import parse_period
+    from rtr.form.periods import parse_period
     from rtr.store import Store
 
     setup = load_setup(config)
     timings: dict[str, float] = {}
     store = Store(setup.config.store_url)
-    write_outputs(setup, parse_period(PERIOD), out_dir=setup.config.outputs / "parts", store=store, roster=None,
-                  documents=render_documents, timings=timings)
+    write_outputs(
+        setup,
+        parse_period(PERIOD),
+        out_dir=setup.config.outputs / "parts",
+        store=store,
+        roster=None,
+        documents=render_documents,
+        timings=timings,
+    )
     print(json.dumps(timings))
 
 
@@ -221,28 +241,47 @@ class Intake:
     def marginal_ms(self, n: int, half: int) -> float:
         return (self.full - self.half) / (n - half) * 1000
 
-    def checks(self, n: int, half: int, floor_ms: float, naive_ms: float, report_s: float,
-               server_start_s: float) -> list[tuple[str, bool]]:
+    def checks(
+        self, n: int, half: int, floor_ms: float, naive_ms: float, report_s: float, server_start_s: float
+    ) -> list[tuple[str, bool]]:
         marginal = self.marginal_ms(n, half)
         share = (self.full - self.plain) / self.plain
         paired = self.paired_share()
         return [
             (f"intake marginal ≤ 2.5 × floor: {marginal / floor_ms:.2f} ×", marginal <= 2.5 * floor_ms),
             (f"openpyxl / intake ≥ 15: {naive_ms / marginal:.1f} ×", naive_ms / marginal >= 15),
-            (f"intake + report at N under 3 min: {self.full + report_s:.0f} s (intake {self.full:.0f} s + report "
-             f"{report_s:.0f} s, which starts its own temporary server)", self.full + report_s < 180),
-            (f"Prefect adds under 10 %: {paired:+.1%}, the median of {len(self.pairs)} repeats, each the CLI "
-             f"against a running server vs the same steps without Prefect run next to it ({', '.join(f'{f / p - 1:+.1%}' for f, p in self.pairs)}); "
-             f"fastest against fastest {share:+.1%} ({self.full:.1f} s vs {self.plain:.1f} s); a typed command "
-             f"also starts a temporary server: +{server_start_s:.1f} s", paired < 0.10),
+            (
+                f"intake + report at N under 3 min: {self.full + report_s:.0f} s (intake {self.full:.0f} s + report "
+                f"{report_s:.0f} s, which starts its own temporary server)",
+                self.full + report_s < 180,
+            ),
+            (
+                f"Prefect adds under 10 %: {paired:+.1%}, the median of {len(self.pairs)} repeats, each the CLI "
+                f"against a running server vs the same steps without Prefect run next to it ({', '.join(f'{f / p - 1:+.1%}' for f, p in self.pairs)}); "
+                f"fastest against fastest {share:+.1%} ({self.full:.1f} s vs {self.plain:.1f} s); a typed command "
+                f"also starts a temporary server: +{server_start_s:.1f} s",
+                paired < 0.10,
+            ),
         ]
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        (
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     return f"{os.cpu_count()} vCPU ({cpu}), {mem} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
@@ -250,18 +289,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--firms", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=2, help="runs of each intake size; the fastest counts")
-    parser.add_argument("--runners", default="processes,threads",
-                        help="task runners to measure intake on, comma-separated (report and the incremental "
-                             "run use the default runner's store)")
+    parser.add_argument(
+        "--runners",
+        default="processes,threads",
+        help="task runners to measure intake on, comma-separated (report and the incremental "
+        "run use the default runner's store)",
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/rtr-benchmark"))
     parser.add_argument("--out", type=Path, default=ROOT / "docs/benchmarks.md")
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--arg", help=argparse.SUPPRESS)
     parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    stages = {"floor": lambda: stage_floor(Path(args.arg)), "naive": lambda: stage_naive(Path(args.arg), 10),
-              "plain-intake": lambda: stage_plain_intake(Path(args.arg)),
-              "report-parts": lambda: stage_report_parts(Path(args.arg)), "rss-of": lambda: stage_rss_of(args.rest)}
+    stages = {
+        "floor": lambda: stage_floor(Path(args.arg)),
+        "naive": lambda: stage_naive(Path(args.arg), 10),
+        "plain-intake": lambda: stage_plain_intake(Path(args.arg)),
+        "report-parts": lambda: stage_report_parts(Path(args.arg)),
+        "rss-of": lambda: stage_rss_of(args.rest),
+    }
     if args.stage:
         stages[args.stage]()
         return
@@ -271,8 +317,10 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     full_inbox, half_inbox = work / "inbox", work / "inbox-half"
     print(f"generating {n} returns …", flush=True)
-    gen_wall, _, _ = run([PY, "-m", "flows", "sample", "--period", PERIOD, "--firms", str(n), "--seed", "1",
-                          "--out", str(full_inbox)], ROOT)
+    gen_wall, _, _ = run(
+        [PY, "-m", "flows", "sample", "--period", PERIOD, "--firms", str(n), "--seed", "1", "--out", str(full_inbox)],
+        ROOT,
+    )
     files = _files(full_inbox)
     for path in files[:half]:
         target = half_inbox / path.relative_to(full_inbox)
@@ -328,12 +376,17 @@ def main() -> None:
     empty = work / "empty-inbox"
     empty.mkdir(exist_ok=True)
     with prefect_api(server_url):
-        t_empty_warm, _, _ = measured([PY, "-m", "flows", "intake", "--config", str(write_config(work / "run-empty-warm", empty))], ROOT)
-    t_empty_cold, _, _ = measured([PY, "-m", "flows", "intake", "--config", str(write_config(work / "run-empty-cold", empty))], ROOT)
+        t_empty_warm, _, _ = measured(
+            [PY, "-m", "flows", "intake", "--config", str(write_config(work / "run-empty-warm", empty))], ROOT
+        )
+    t_empty_cold, _, _ = measured(
+        [PY, "-m", "flows", "intake", "--config", str(write_config(work / "run-empty-cold", empty))], ROOT
+    )
 
     print("report …", flush=True)
-    t_report, rss_report, _ = measured([PY, "-m", "flows", "report", "--config", str(cfg_full), "--period", PERIOD,
-                                        "--no-email"], ROOT)
+    t_report, rss_report, _ = measured(
+        [PY, "-m", "flows", "report", "--config", str(cfg_full), "--period", PERIOD, "--no-email"], ROOT
+    )
     _, _, parts_half = stage("report-parts", cfg_half)
     _, _, parts_full = stage("report-parts", cfg_full)
 
@@ -354,16 +407,30 @@ def main() -> None:
     for kind, got in intakes.items():
         pool = {"processes": "worker processes", "threads": "worker threads"}.get(kind, kind)
         rows += [
-            (f"**{kind}**: intake, marginal (slope N/2 → N, Prefect CLI)", got.marginal_ms(n, half), got.rss, last_line(got.line)),
+            (
+                f"**{kind}**: intake, marginal (slope N/2 → N, Prefect CLI)",
+                got.marginal_ms(n, half),
+                got.rss,
+                last_line(got.line),
+            ),
             (f"**{kind}**: intake of N/2 = {half} (CLI, total)", got.half * 1000 / half, got.rss, f"{got.half:.1f} s"),
             (f"**{kind}**: intake of N = {n} (CLI, total)", got.full * 1000 / n, got.rss, f"{got.full:.1f} s"),
-            (f"**{kind}**: intake of N without Prefect (run_intake on {pool}, whole process)", got.plain * 1000 / n,
-             got.plain_rss, f"{got.plain:.1f} s"),
+            (
+                f"**{kind}**: intake of N without Prefect (run_intake on {pool}, whole process)",
+                got.plain * 1000 / n,
+                got.plain_rss,
+                f"{got.plain:.1f} s",
+            ),
         ]
     rows += [
         ("intake of an empty inbox (CLI, running server)", t_empty_warm * 1000, 0, "fixed cost of a run"),
         ("intake of an empty inbox (CLI, temporary server)", t_empty_cold * 1000, 0, "fixed cost of a typed command"),
-        (f"report at N (CLI, --no-email, temporary server; {main_kind} store)", t_report * 1000 / n, rss_report, f"{t_report:.1f} s"),
+        (
+            f"report at N (CLI, --no-email, temporary server; {main_kind} store)",
+            t_report * 1000 / n,
+            rss_report,
+            f"{t_report:.1f} s",
+        ),
         ("incremental: 1 new file, N stored (CLI, temporary server)", t_incr * 1000, rss_incr, last_line(out_incr)),
     ]
     rss_peak = max(rss_report, *(got.rss for got in intakes.values()))
@@ -379,14 +446,23 @@ def main() -> None:
         table.append(f"| {name} | {ms:.2f} | {1000 / ms if ms else 0:,.0f} | {rss} | {note} |")
     parts = ["| report part | N/2 (s) | N (s) |", "|---|---:|---:|"]
     parts += [f"| {k} | {parts_half.get(k, 0):.2f} | {parts_full.get(k, 0):.2f} |" for k in parts_full]
-    ratios = [f"{kind}: intake marginal / floor = **{got.marginal_ms(n, half) / floor_ms:.2f}**; openpyxl / intake = "
-              f"**{naive_ms / got.marginal_ms(n, half):.1f}**." for kind, got in intakes.items()]
+    ratios = [
+        f"{kind}: intake marginal / floor = **{got.marginal_ms(n, half) / floor_ms:.2f}**; openpyxl / intake = "
+        f"**{naive_ms / got.marginal_ms(n, half):.1f}**."
+        for kind, got in intakes.items()
+    ]
     targets = []
     for kind, got in intakes.items():
         default = " (the default)" if kind == Runner.kind else ""
-        targets += [f"### `kind = \"{kind}\"`{default}", "",
-                    *[f"- [{'x' if ok else ' '}] {text}" for text, ok in got.checks(n, half, floor_ms, naive_ms, t_report,
-                                                                                     t_empty_cold - t_empty_warm)], ""]
+        targets += [
+            f'### `kind = "{kind}"`{default}',
+            "",
+            *[
+                f"- [{'x' if ok else ' '}] {text}"
+                for text, ok in got.checks(n, half, floor_ms, naive_ms, t_report, t_empty_cold - t_empty_warm)
+            ],
+            "",
+        ]
     lines = [
         f"# Benchmark: {n:,} returns",
         "",
@@ -395,7 +471,7 @@ def main() -> None:
         f"generating the sample took {gen_wall:.0f} s.  ",
         f"Runners: {', '.join(f'`{k}`' for k in runners)}, each with `[runner]` defaults otherwise ({Runner.workers} workers, "
         f"{Runner.batch_size} files a batch), for the flow and for its plain run alike; the shipped default is "
-        f"`kind = \"{Runner.kind}\"`. Intake figures are the fastest of {args.repeat} runs; Prefect's share is the "
+        f'`kind = "{Runner.kind}"`. Intake figures are the fastest of {args.repeat} runs; Prefect\'s share is the '
         f"median over those runs of the CLI run at N against the run without Prefect next to it.",
         "",
         *table,

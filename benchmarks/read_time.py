@@ -16,14 +16,14 @@ from datetime import date
 import openpyxl
 import python_calamine as calamine
 
+from rtr.checking.examine import SPREADSHEET, classify, examine
+from rtr.checking.rules import RuleContext
 from rtr.config import GUANGDONG
-from rtr.examine import SPREADSHEET, classify, examine
-from rtr.periods import Period
-from rtr.rules import RuleContext
-from rtr.sample import make_sample
-from rtr.schema import default_schema_text, parse_schema
-from rtr.values import city_index
-from rtr.workbook import Limits, load_workbook
+from rtr.form.periods import Period
+from rtr.form.schema import default_schema_text, parse_schema
+from rtr.reading.values import city_index
+from rtr.reading.workbook import Limits, load_workbook
+from sample.synthetic import make_sample
 
 
 def floor(data: bytes) -> None:

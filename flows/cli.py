@@ -20,7 +20,7 @@ from flows.files import write_atomic
 from flows.intake import RosterError, load_roster
 from flows.settings import load_setup
 from rtr.config import ConfigError, sqlite_url
-from rtr.periods import Period, latest_ended, parse_period
+from rtr.form.periods import Period, latest_ended, parse_period
 
 app = typer.Typer(
     add_completion=False,
@@ -60,20 +60,24 @@ def _period(text: str) -> Period:
 
 @app.command(epilog="示例 example:  python -m flows template --out outputs/律党1表.xlsx")
 def template(
-    out: Annotated[Path | None, typer.Option(help="输出文件（默认 outputs/律师事务所党建工作情况半年报表.xlsx）")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="输出文件（默认 outputs/律师事务所党建工作情况半年报表.xlsx）")
+    ] = None,
     config: ConfigOpt = Path("config.toml"),
 ) -> None:
     """生成空白报表（律党1表 .xlsx）：表头、指标表、下拉列表、数值校验、填报说明。"""
 
     def body() -> None:
-        from rtr.formgen import build_form, form_notes, workbook_bytes
+        from rtr.workbooks.formgen import build_form, form_notes, workbook_bytes
 
         setup = load_setup(config)
         latest = latest_ended(date.today())
         periods = [latest]
         for _ in range(3):
             periods.append(periods[-1].previous())
-        choices = tuple(p.label for p in [Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1), *periods])
+        choices = tuple(
+            p.label for p in [Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1), *periods]
+        )
         wb, _ = build_form(setup.schema, setup.config.cities, choices, notes=form_notes(setup.schema_text))
         target = out or setup.config.outputs / f"{setup.schema.title}.xlsx"
         write_atomic(target, workbook_bytes(wb))
@@ -95,7 +99,7 @@ def sample(
     p = _period(period)
 
     def body() -> None:
-        from rtr.sample import make_sample
+        from sample.synthetic import make_sample
 
         setup = load_setup(config)
         result = make_sample(setup.schema, setup.config.cities, p, firms, seed=seed, messy=messy)
@@ -157,8 +161,9 @@ def report(
         _check_paths(config, inbox, roster)
         from flows.pipeline import report_flow
 
-        result = report_flow(str(config), period=p.id, out=str(out) if out else None, no_email=no_email,
-                             **_paths(inbox, db, roster))
+        result = report_flow(
+            str(config), period=p.id, out=str(out) if out else None, no_email=no_email, **_paths(inbox, db, roster)
+        )
         typer.echo(result["intake"]["line"])
         typer.echo(f"{p.label}：已采用报表 {result['firms']} 份。输出：")
         for path in result["documents"]:
@@ -231,8 +236,14 @@ def _print_outcomes(outcomes: list[dict]) -> None:
     labels = {"sent": "已发送", "skipped": "已送达过，未重发", "failed": "发送失败"}
     table = Table("范围", "收件人", "文件", "结果", "尝试次数", "错误")
     for o in outcomes:
-        table.add_row(o["scope"], o["recipient"], "\n".join(o["documents"]), labels[o["status"]], str(o["attempts"] or ""),
-                      o["error"] or "")
+        table.add_row(
+            o["scope"],
+            o["recipient"],
+            "\n".join(o["documents"]),
+            labels[o["status"]],
+            str(o["attempts"] or ""),
+            o["error"] or "",
+        )
     Console(width=160).print(table)
     if not outcomes:
         typer.echo("没有配置收件人（config.toml [email] province_recipients / city_recipients）。")
@@ -240,7 +251,11 @@ def _print_outcomes(outcomes: list[dict]) -> None:
 
 def _paths(inbox: Path | None, db: Path | None, roster: Path | None) -> dict[str, str | None]:
     """Command-line paths for a flow's parameters (None: the flow takes them from the config)."""
-    return {"inbox": str(inbox) if inbox else None, "db": str(db) if db else None, "roster": str(roster) if roster else None}
+    return {
+        "inbox": str(inbox) if inbox else None,
+        "db": str(db) if db else None,
+        "roster": str(roster) if roster else None,
+    }
 
 
 def _check_paths(config: Path, inbox: Path | None, roster: Path | None) -> None:

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from flows.settings import Setup
 from rtr.config import ConfigError, Email
+from rtr.filenames import safe_component
+from rtr.form.periods import Period
 from rtr.mail import PROVINCE, Document, Parcel, build_message, plan_parcels, render_texts, text_variables
-from rtr.periods import Period
-from rtr.receipts import safe_component
-from rtr.report_context import report_path, report_title
+from rtr.reporting.report_context import report_path, report_title
 from rtr.store import Store
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -74,7 +74,9 @@ def _temporary(exc: Exception) -> bool:
 
 def _smtp(email: Email, password: str | None) -> smtplib.SMTP:
     if email.security == "ssl":
-        client = smtplib.SMTP_SSL(email.host, email.port, timeout=email.timeout_seconds, context=ssl.create_default_context())
+        client = smtplib.SMTP_SSL(
+            email.host, email.port, timeout=email.timeout_seconds, context=ssl.create_default_context()
+        )
     else:
         client = smtplib.SMTP(email.host, email.port, timeout=email.timeout_seconds)
         if email.security == "starttls":
@@ -84,7 +86,9 @@ def _smtp(email: Email, password: str | None) -> smtplib.SMTP:
     return client
 
 
-def send_with_retries(email: Email, password: str | None, message, sleep: Callable[[float], None] = time.sleep) -> tuple[bool, int, str | None]:
+def send_with_retries(
+    email: Email, password: str | None, message, sleep: Callable[[float], None] = time.sleep
+) -> tuple[bool, int, str | None]:
     """(delivered, attempts, last error). Temporary failures are retried with a doubling wait."""
     error = None
     for attempt in range(1, email.max_attempts + 1):
@@ -101,8 +105,15 @@ def send_with_retries(email: Email, password: str | None, message, sleep: Callab
     return False, email.max_attempts, error
 
 
-def deliver(setup: Setup, store: Store, period: Period, folder: Path, *, force: bool = False,
-            sleep: Callable[[float], None] = time.sleep) -> list[Outcome]:
+def deliver(
+    setup: Setup,
+    store: Store,
+    period: Period,
+    folder: Path,
+    *,
+    force: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Outcome]:
     email = setup.config.email
     password = password_of(email)
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
@@ -118,8 +129,12 @@ def deliver(setup: Setup, store: Store, period: Period, folder: Path, *, force: 
             outcomes.append(Outcome(parcel.scope, parcel.recipient, names, "skipped"))
             continue
         metrics = summary["metrics"] if parcel.scope == PROVINCE else summary["by_city"][parcel.scope]
-        subject, body = render_texts(subject_t, body_t, text_variables(period.label, parcel.scope, metrics, parcel.documents))
-        ok, attempts, error = send_with_retries(email, password, build_message(email.sender or email.user, parcel, subject, body), sleep)
+        subject, body = render_texts(
+            subject_t, body_t, text_variables(period.label, parcel.scope, metrics, parcel.documents)
+        )
+        ok, attempts, error = send_with_retries(
+            email, password, build_message(email.sender or email.user, parcel, subject, body), sleep
+        )
         _record(store, period, parcel, ok, attempts, error)
         outcomes.append(Outcome(parcel.scope, parcel.recipient, names, "sent" if ok else "failed", attempts, error))
     return outcomes
@@ -128,5 +143,13 @@ def deliver(setup: Setup, store: Store, period: Period, folder: Path, *, force: 
 def _record(store: Store, period: Period, parcel: Parcel, ok: bool, attempts: int, error: str | None) -> None:
     with store.transaction() as conn:
         for d in parcel.documents:
-            store.record_delivery(conn, period=period.id, document=d.key, sha256=d.sha256, recipient=parcel.recipient,
-                                  status="sent" if ok else "failed", attempts=attempts, error=error)
+            store.record_delivery(
+                conn,
+                period=period.id,
+                document=d.key,
+                sha256=d.sha256,
+                recipient=parcel.recipient,
+                status="sent" if ok else "failed",
+                attempts=attempts,
+                error=error,
+            )

@@ -13,14 +13,18 @@ from docxtpl import DocxTemplate, InlineImage
 from flows.files import write_atomic
 from flows.report import PeriodData
 from flows.settings import Setup
-from rtr.charts import coverage_by_area, trend
 from rtr.config import ConfigError
-from rtr.metrics import compute, frame
-from rtr.periods import parse_period
-from rtr.report_context import build_context, report_path
+from rtr.form.periods import parse_period
+from rtr.reporting.charts import coverage_by_area, trend
+from rtr.reporting.metrics import compute, frame
+from rtr.reporting.report_context import build_context, report_path
 
-TREND_RATES = {"own_org_rate": "单独组建率", "org_coverage_rate": "党的组织覆盖率", "work_coverage_rate": "党的工作覆盖率",
-               "charter_rate": "党建入章程比例"}
+TREND_RATES = {
+    "own_org_rate": "单独组建率",
+    "org_coverage_rate": "党的组织覆盖率",
+    "work_coverage_rate": "党的工作覆盖率",
+    "charter_rate": "党建入章程比例",
+}
 
 
 def chart_font() -> Path:
@@ -75,31 +79,60 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
     province, by_city = data.aggregates[data.period.id]
 
     def coverage(names: list[str], metrics: list[dict], title: str) -> bytes:
-        series = {"党的组织覆盖率": [m["org_coverage_rate"] for m in metrics],
-                  "党的工作覆盖率": [m["work_coverage_rate"] for m in metrics]}
+        series = {
+            "党的组织覆盖率": [m["org_coverage_rate"] for m in metrics],
+            "党的工作覆盖率": [m["work_coverage_rate"] for m in metrics],
+        }
         return coverage_by_area(names, series, title, font)
 
     rows = [(city, by_city[city]) for city in cfg.cities]
-    context = build_context(province=cfg.province, scope="全省", period=data.period, metrics=province,
-                            changes=data.changes_for(None), submissions=summary["submissions"], firms=data.values,
-                            rows=rows, missing=summary["missing"], units=units)
-    images = {"chart_coverage": coverage(list(cfg.cities), [m for _, m in rows], "各地市党的组织覆盖率和工作覆盖率"),
-              "chart_trend": _trend_chart(data, None, font)}
-    jobs = [DocumentJob(template_path(setup, "province_report", "province_report.docx"), context, images,
-                        folder / report_path(data.period, "全省"))]
+    context = build_context(
+        province=cfg.province,
+        scope="全省",
+        period=data.period,
+        metrics=province,
+        changes=data.changes_for(None),
+        submissions=summary["submissions"],
+        firms=data.values,
+        rows=rows,
+        missing=summary["missing"],
+        units=units,
+    )
+    images = {
+        "chart_coverage": coverage(list(cfg.cities), [m for _, m in rows], "各地市党的组织覆盖率和工作覆盖率"),
+        "chart_trend": _trend_chart(data, None, font),
+    }
+    jobs = [
+        DocumentJob(
+            template_path(setup, "province_report", "province_report.docx"),
+            context,
+            images,
+            folder / report_path(data.period, "全省"),
+        )
+    ]
     city_template = template_path(setup, "city_report", "city_report.docx")
     for city in cfg.cities:
         firms = [f for f in data.values if f.get("city") == city]
         districts = sorted({str(f.get("district")) for f in firms if f.get("district")})
         rows = [(d, compute(frame([f for f in firms if f.get("district") == d]), small)) for d in districts]
         missing = None if summary["missing"] is None else [f for f in summary["missing"] if f["city"] == city]
-        context = build_context(province=cfg.province, scope=city, period=data.period, metrics=by_city[city],
-                                changes=data.changes_for(city),
-                                submissions=[s for s in summary["submissions"] if s["city"] == city], firms=firms,
-                                rows=rows, missing=missing, units=units)
+        context = build_context(
+            province=cfg.province,
+            scope=city,
+            period=data.period,
+            metrics=by_city[city],
+            changes=data.changes_for(city),
+            submissions=[s for s in summary["submissions"] if s["city"] == city],
+            firms=firms,
+            rows=rows,
+            missing=missing,
+            units=units,
+        )
         names, metrics = ([d for d, _ in rows], [m for _, m in rows]) if rows else ([city], [by_city[city]])
-        images = {"chart_coverage": coverage(names, metrics, f"{city}党的组织覆盖率和工作覆盖率"),
-                  "chart_trend": _trend_chart(data, city, font)}
+        images = {
+            "chart_coverage": coverage(names, metrics, f"{city}党的组织覆盖率和工作覆盖率"),
+            "chart_trend": _trend_chart(data, city, font),
+        }
         jobs.append(DocumentJob(city_template, context, images, folder / report_path(data.period, city)))
     return jobs
 

@@ -134,8 +134,11 @@ def list_inbox(inbox: Path) -> list[InboxFile]:
             except OSError:
                 continue  # vanished while listing
             if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
-                found.append(InboxFile(path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime,
-                                       stat.S_ISLNK(st.st_mode)))
+                found.append(
+                    InboxFile(
+                        path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime, stat.S_ISLNK(st.st_mode)
+                    )
+                )
     return found
 
 

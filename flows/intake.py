@@ -38,14 +38,15 @@ from flows.files import (
     sweep_stale_temps,
 )
 from flows.settings import Setup
-from rtr.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
-from rtr.receipts import build_receipt, receipt_from_rows, receipt_name
-from rtr.records import NewReturn
-from rtr.roster import RosterFirm, parse_roster
-from rtr.rules import RuleContext, history_findings
+from rtr.checking.examine import SPREADSHEET, Examined, classify, examine, file_finding, to_new_return
+from rtr.checking.records import NewReturn
+from rtr.checking.rules import RuleContext, history_findings
+from rtr.filenames import receipt_name
+from rtr.reading.roster import RosterFirm, parse_roster
+from rtr.reading.values import city_index
+from rtr.reading.workbook import Limits, load_workbook, too_large
 from rtr.store import Store
-from rtr.values import city_index
-from rtr.workbook import Limits, load_workbook, too_large
+from rtr.workbooks.receipts import build_receipt, receipt_from_rows
 
 
 class RosterError(ValueError):
@@ -70,7 +71,11 @@ class IntakeResult:
             f"新文件 {self.new} 个 | 报表采用 {self.accepted} 份 | 退回 {self.rejected} 份 | "
             f"无法读取 {self.unreadable} 个 | 忽略 {self.ignored} 个"
         )
-        extras = [(self.superseded, "被替代 {} 份"), (self.duplicate, "重复发送 {} 个"), (self.waiting, "仍在写入、下次读取 {} 个")]
+        extras = [
+            (self.superseded, "被替代 {} 份"),
+            (self.duplicate, "重复发送 {} 个"),
+            (self.waiting, "仍在写入、下次读取 {} 个"),
+        ]
         return text + "".join(f" | {fmt.format(n)}" for n, fmt in extras if n)
 
 
@@ -249,7 +254,9 @@ class _Pending:
                 new_ids.append(file_id)
         for index, finding in self.file_findings:
             self.store.add_file_finding(self.conn, ids[index], finding)
-        self.store.add_returns_bulk(self.conn, [(ids[i], self.files[i]["path"], self.files[i]["mtime"], r) for i, r in self.returns])
+        self.store.add_returns_bulk(
+            self.conn, [(ids[i], self.files[i]["path"], self.files[i]["mtime"], r) for i, r in self.returns]
+        )
         self.changed |= self.store.resolve_keys(self.conn, self.keys)
         self.flushed_keys |= self.keys
         self.files, self.returns, self.file_findings, self.keys = [], [], [], set()
@@ -265,8 +272,13 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
         }
         # W08 compares with the previous half-year's accepted return: fetched for the batch at once,
         # but looked up again for a key this batch has itself stored
-        wanted = {(str(c.values["uscc"]), c.period.previous().id) for r in reads if r.examined
-                  for c in r.examined.returns if c.period is not None and c.values.get("uscc")}
+        wanted = {
+            (str(c.values["uscc"]), c.period.previous().id)
+            for r in reads
+            if r.examined
+            for c in r.examined.returns
+            if c.period is not None and c.values.get("uscc")
+        }
         before = store.accepted_values_of(conn, wanted)
         pending = _Pending(store, conn)
         for r in reads:
@@ -290,8 +302,13 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
                 continue
             result.new += 1
             if same is not None:
-                pending.add_file(outcome="duplicate", message=f"与已收到的文件“{same[1]}”内容完全相同，未重复计入",
-                                 duplicate_of=same[0], receipt_due=True, **common)
+                pending.add_file(
+                    outcome="duplicate",
+                    message=f"与已收到的文件“{same[1]}”内容完全相同，未重复计入",
+                    duplicate_of=same[0],
+                    receipt_due=True,
+                    **common,
+                )
                 result.duplicate += 1
                 continue
             if r.examined is None or r.examined.problem:
@@ -306,7 +323,11 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
                     key = (str(checked.values["uscc"]), previous)
                     if key in pending.keys:
                         pending.flush(known, new_ids)
-                    prior = store.accepted_values_of(conn, {key}).get(key) if key in pending.flushed_keys else before.get(key)
+                    prior = (
+                        store.accepted_values_of(conn, {key}).get(key)
+                        if key in pending.flushed_keys
+                        else before.get(key)
+                    )
                     checked.findings.extend(history_findings(checked, prior, previous, ctx.thresholds, ctx.schema))
             index = pending.add_file(outcome="processed", n_returns=len(r.examined.returns), receipt_due=True, **common)
             for checked in r.examined.returns:
@@ -431,7 +452,9 @@ def run_intake(
         done, new_ids = 0, []
         # as in the flow: worker processes send a batch's reads back packed, threads hand them over as they are
         read_there = read_packed if isinstance(executor, ProcessPoolExecutor) else read_payload
-        submit = (lambda b: executor.submit(read_there, batch_payload(b, ctx, limits, archive_dir))) if executor else None
+        submit = (
+            (lambda b: executor.submit(read_there, batch_payload(b, ctx, limits, archive_dir))) if executor else None
+        )
         reading = read_ahead(queue, lambda b: read_files(b, ctx, limits, archive_dir), submit, 4)
         with long_lived_frozen():
             for batch, got in zip(queue, reading, strict=True):

@@ -51,7 +51,7 @@ from flows.intake import (
 )
 from flows.settings import load_setup
 from rtr.config import Config, Runner, sqlite_url
-from rtr.periods import latest_ended, parse_period
+from rtr.form.periods import latest_ended, parse_period
 from rtr.store import Store
 
 
@@ -88,8 +88,9 @@ def read_batch_task(payload: bytes, pool: Executor | None = None, packed: bool =
 
 
 @io_task
-def store_batch_task(setup, ctx, store: Store, reads: list[ReadFile], result: IntakeResult,
-                     receipts: Path) -> tuple[list[int], int]:
+def store_batch_task(
+    setup, ctx, store: Store, reads: list[ReadFile], result: IntakeResult, receipts: Path
+) -> tuple[list[int], int]:
     """A batch stored, then its receipts: one task, not two (each task run costs the flow and the
     server a few ms and events). Only the store is retried on I/O errors (its transaction rolls
     back); receipts that cannot be written now stay due in the store for the receipts task after
@@ -149,8 +150,13 @@ def configured_intake(config: Config):
 
 
 @flow(name="intake", task_runner=ThreadPoolTaskRunner(max_workers=2))
-def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: str | None = None,
-                roster: str | None = None, chunk_size: int | None = None) -> dict:
+def intake_flow(
+    config_path: str = "config.toml",
+    inbox: str | None = None,
+    db: str | None = None,
+    roster: str | None = None,
+    chunk_size: int | None = None,
+) -> dict:
     setup = load_setup(Path(config_path))
     cfg = setup.config
     firms = load_roster(Path(roster) if roster else cfg.roster, setup)
@@ -173,31 +179,41 @@ def intake_flow(config_path: str = "config.toml", inbox: str | None = None, db: 
 
             # workers start on the first batch submitted: none for a run that read_ahead reads right here
             processes = cfg.runner.kind == "processes" and not across
-            with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool, \
-                    long_lived_frozen():
+            with worker_processes(cfg.runner.workers) if processes else nullcontext() as pool, long_lived_frozen():
                 # the pool only to a task run in this process (Dask would ship the quote, not the pool)
                 where = {"pool": quote(pool)} if pool else {"packed": across}
                 payload = lambda b: batch_payload(b, ctx, cfg.limits, cfg.archive)  # noqa: E731
                 # a batch read right here (a run of one or two) stays in this process: nothing to pickle back
-                reading = read_ahead(queue, lambda b: read_batch_task(payload(b)),
-                                     lambda b: read_batch_task.submit(payload(b), **where), 2 * cfg.runner.workers)
+                reading = read_ahead(
+                    queue,
+                    lambda b: read_batch_task(payload(b)),
+                    lambda b: read_batch_task.submit(payload(b), **where),
+                    2 * cfg.runner.workers,
+                )
                 done = 0
                 for batch, got in zip(queue, reading, strict=True):
                     reads = pickle.loads(got) if isinstance(got, bytes) else got
-                    ids, written = store_batch_task(quote(setup), quote(ctx), quote(store), quote(reads), quote(result),
-                                                    cfg.receipts)
+                    ids, written = store_batch_task(
+                        quote(setup), quote(ctx), quote(store), quote(reads), quote(result), cfg.receipts
+                    )
                     new_ids += ids
                     result.receipts += written
                     done += len(batch)
                     log.info("已读取并保存 %d/%d", done, len(todo))
                     if hook:
                         hook(done, len(todo))
-            result.receipts += receipts_task(quote(setup), quote(store), cfg.receipts)  # also any a crashed run left due
+            result.receipts += receipts_task(
+                quote(setup), quote(store), cfg.receipts
+            )  # also any a crashed run left due
             tally_task(quote(store), quote(new_ids), quote(result))
             if new_ids:
                 rows, total = _findings_table(store, new_ids)
-                more = f"（共 {total} 条，此处列出前 {len(rows)} 条，完整清单见回执和汇总表）" if total > len(rows) else ""
-                create_table_artifact(rows, key="intake-findings", description=f"本次读取的审核问题{more}：{result.line()}")
+                more = (
+                    f"（共 {total} 条，此处列出前 {len(rows)} 条，完整清单见回执和汇总表）" if total > len(rows) else ""
+                )
+                create_table_artifact(
+                    rows, key="intake-findings", description=f"本次读取的审核问题{more}：{result.line()}"
+                )
     finally:
         store.close()
     return {"line": result.line(), **vars(result)}
@@ -215,8 +231,18 @@ ARTIFACT_ROWS = 500
 def _findings_table(store: Store, new_ids: list[int]) -> tuple[list[dict], int]:
     with store.transaction() as conn:
         rows, total = store.findings_of_files(conn, new_ids, ARTIFACT_ROWS)
-    return [{"file": f["path"], "rule": f["rule"], "severity": f["severity"], "cell": f["cell"] or "",
-             "field": f["label"] or "", "value": f["value"] or "", "message": f["message"]} for f in rows], total
+    return [
+        {
+            "file": f["path"],
+            "rule": f["rule"],
+            "severity": f["severity"],
+            "cell": f["cell"] or "",
+            "field": f["label"] or "",
+            "value": f["value"] or "",
+            "message": f["message"],
+        }
+        for f in rows
+    ], total
 
 
 @io_task
@@ -229,9 +255,15 @@ def write_outputs_task(config_path: str, period_id: str, out: str | None, db: st
     store = Store(sqlite_url(Path(db)) if db else cfg.store_url)
     try:
         firms = load_roster(Path(roster) if roster else cfg.roster, setup)
-        folder, summary, written = write_outputs(setup, parse_period(period_id), out_dir=Path(out) if out else cfg.outputs,
-                                                 store=store, roster=firms, documents=render_documents,
-                                                 announce=get_run_logger().info)
+        folder, summary, written = write_outputs(
+            setup,
+            parse_period(period_id),
+            out_dir=Path(out) if out else cfg.outputs,
+            store=store,
+            roster=firms,
+            documents=render_documents,
+            announce=get_run_logger().info,
+        )
     finally:
         store.close()
     return str(folder), summary, [str(p) for p in written]
@@ -254,11 +286,16 @@ def report_markdown(period_label: str, summary: dict, written: list[str], delive
     pct = lambda v: "—" if v is None else f"{v * 100:.1f}%"  # noqa: E731
     warnings = Counter(f["rule"] for s in summary["submissions"] if s["status"] == "accepted" for f in s["findings"])
     statuses = Counter(s["status"] for s in summary["submissions"])
-    lines = [f"# {period_label} 报告", "",
-             f"- 已采用报表 **{m['firms']}** 份；退回 {statuses['rejected']} 份，被替代 {statuses['superseded']} 份，无法读取的文件 {len(summary['unreadable'])} 个",
-             f"- 党的组织覆盖率 {pct(m['org_coverage_rate'])}，党的工作覆盖率 {pct(m['work_coverage_rate'])}，单独组建率 {pct(m['own_org_rate'])}",
-             f"- 报送率 {pct(m['report_rate'])}" if m.get("expected_firms") is not None else "- 未配置名录：无报送率",
-             "", "| 规则 | 律所数 |", "|---|---|"]
+    lines = [
+        f"# {period_label} 报告",
+        "",
+        f"- 已采用报表 **{m['firms']}** 份；退回 {statuses['rejected']} 份，被替代 {statuses['superseded']} 份，无法读取的文件 {len(summary['unreadable'])} 个",
+        f"- 党的组织覆盖率 {pct(m['org_coverage_rate'])}，党的工作覆盖率 {pct(m['work_coverage_rate'])}，单独组建率 {pct(m['own_org_rate'])}",
+        f"- 报送率 {pct(m['report_rate'])}" if m.get("expected_firms") is not None else "- 未配置名录：无报送率",
+        "",
+        "| 规则 | 律所数 |",
+        "|---|---|",
+    ]
     lines += [f"| {rule} | {n} |" for rule, n in sorted(warnings.items())] or ["| — | 0 |"]
     lines += ["", "## 文件", *[f"- `{p}`" for p in written]]
     if delivered is not None:
@@ -267,8 +304,15 @@ def report_markdown(period_label: str, summary: dict, written: list[str], delive
 
 
 @flow(name="report")
-def report_flow(config_path: str = "config.toml", period: str | None = None, inbox: str | None = None,
-                out: str | None = None, db: str | None = None, roster: str | None = None, no_email: bool = False) -> dict:
+def report_flow(
+    config_path: str = "config.toml",
+    period: str | None = None,
+    inbox: str | None = None,
+    out: str | None = None,
+    db: str | None = None,
+    roster: str | None = None,
+    no_email: bool = False,
+) -> dict:
     setup = load_setup(Path(config_path))
     p = parse_period(period) if period else latest_ended(date.today())
     intake = configured_intake(setup.config)(config_path, inbox=inbox, db=db, roster=roster)
@@ -276,7 +320,16 @@ def report_flow(config_path: str = "config.toml", period: str | None = None, inb
     delivered = None
     if not no_email and setup.config.email.enabled:
         delivered = deliver_task(config_path, p.id, folder, db)
-    create_markdown_artifact(report_markdown(p.label, summary, written, delivered), key=f"report-{p.id.lower()}",
-                             description=f"{p.label}报告")
-    return {"period": p.id, "intake": intake, "folder": folder, "documents": written, "firms": summary["metrics"]["firms"],
-            "delivered": delivered}
+    create_markdown_artifact(
+        report_markdown(p.label, summary, written, delivered),
+        key=f"report-{p.id.lower()}",
+        description=f"{p.label}报告",
+    )
+    return {
+        "period": p.id,
+        "intake": intake,
+        "folder": folder,
+        "documents": written,
+        "firms": summary["metrics"]["firms"],
+        "delivered": delivered,
+    }

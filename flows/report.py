@@ -12,12 +12,12 @@ from pathlib import Path
 from flows.files import flush_to_disk, sweep_stale_temps, write_atomic
 from flows.intake import IntakeResult, copy_receipts, run_intake
 from flows.settings import Setup
-from rtr.metrics import aggregate, changes
-from rtr.periods import Period, parse_period
-from rtr.roster import RosterFirm
+from rtr.form.periods import Period, parse_period
+from rtr.reading.roster import RosterFirm
+from rtr.reporting.metrics import aggregate, changes
+from rtr.reporting.summary import build_summary, submission_record
 from rtr.store import Store
-from rtr.summary import build_summary, submission_record
-from rtr.summary_workbook import build_summary_workbook
+from rtr.workbooks.summary_workbook import build_summary_workbook
 
 
 @dataclass
@@ -52,18 +52,38 @@ class ReportResult:
     documents: list[Path] = field(default_factory=list)
 
 
-def run_report(setup: Setup, period: Period, *, inbox: Path, out_dir: Path, store: Store, roster: list[RosterFirm] | None,
-               today: date, documents=None) -> ReportResult:
+def run_report(
+    setup: Setup,
+    period: Period,
+    *,
+    inbox: Path,
+    out_dir: Path,
+    store: Store,
+    roster: list[RosterFirm] | None,
+    today: date,
+    documents=None,
+) -> ReportResult:
     cfg = setup.config
-    intake = run_intake(setup, inbox=inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive,
-                        roster=roster, today=today)
-    folder, summary, written = write_outputs(setup, period, out_dir=out_dir, store=store, roster=roster, documents=documents)
+    intake = run_intake(
+        setup, inbox=inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive, roster=roster, today=today
+    )
+    folder, summary, written = write_outputs(
+        setup, period, out_dir=out_dir, store=store, roster=roster, documents=documents
+    )
     return ReportResult(period, folder, intake, summary, written)
 
 
-def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, roster: list[RosterFirm] | None,
-                  documents=None, timings: dict[str, float] | None = None,
-                  announce: Callable[[str], None] | None = None) -> tuple[Path, dict, list[Path]]:
+def write_outputs(
+    setup: Setup,
+    period: Period,
+    *,
+    out_dir: Path,
+    store: Store,
+    roster: list[RosterFirm] | None,
+    documents=None,
+    timings: dict[str, float] | None = None,
+    announce: Callable[[str], None] | None = None,
+) -> tuple[Path, dict, list[Path]]:
     """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths).
     `timings`, when given, receives the seconds each step took (for the benchmark); `announce` is told
     each step as it starts (the run log)."""
@@ -85,8 +105,17 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     data = PeriodData(period, by_period[period.id], aggregates)
     province, by_city = aggregates[period.id]
     compared = data.changes_for(None)
-    summary = build_summary(period.id, province, by_city, compared["hoh"], compared["yoy"], submissions, unreadable,
-                            unassigned, datetime.now(UTC).isoformat(timespec="seconds"))
+    summary = build_summary(
+        period.id,
+        province,
+        by_city,
+        compared["hoh"],
+        compared["yoy"],
+        submissions,
+        unreadable,
+        unassigned,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
     step("summary.json")
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
     step("汇总表.xlsx")
@@ -103,8 +132,14 @@ def write_outputs(setup: Setup, period: Period, *, out_dir: Path, store: Store, 
     return folder, summary, written
 
 
-STEP_LABELS = {"read store": "读取数据库", "aggregate": "汇总指标", "summary.json": "写入 summary.json",
-               "汇总表.xlsx": "写入汇总表.xlsx", "receipts": "复制回执", "documents": "写入 Word 报告"}
+STEP_LABELS = {
+    "read store": "读取数据库",
+    "aggregate": "汇总指标",
+    "summary.json": "写入 summary.json",
+    "汇总表.xlsx": "写入汇总表.xlsx",
+    "receipts": "复制回执",
+    "documents": "写入 Word 报告",
+}
 
 
 class _Steps:

@@ -83,9 +83,12 @@ def release_orphaned_runs() -> int:
                 continue
         if not ids:
             return 0
-        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(
-            deployment_id=FlowRunFilterDeploymentId(any_=ids),
-            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING]))))
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                deployment_id=FlowRunFilterDeploymentId(any_=ids),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.RUNNING, StateType.PENDING])),
+            )
+        )
         for run in runs:
             client.set_flow_run_state(run.id, Crashed(message="serve 停止时该运行未完成"), force=True)
         return len(runs)

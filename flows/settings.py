@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rtr.checking.rules import RuleContext
 from rtr.config import Config, ConfigError, parse_config
-from rtr.rules import RuleContext
-from rtr.schema import FormSchema, default_schema_text, parse_schema
-from rtr.values import city_index
+from rtr.form.schema import FormSchema, default_schema_text, parse_schema
+from rtr.reading.values import city_index
 
 
 def load_config(path: Path) -> Config:

@@ -5,12 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rtr.rules import Thresholds
-from rtr.workbook import Limits
+from rtr.checking.rules import Thresholds
+from rtr.reading.workbook import Limits
 
 GUANGDONG = (
-    "广州市", "韶关市", "深圳市", "珠海市", "汕头市", "佛山市", "江门市", "湛江市", "茂名市", "肇庆市", "惠州市",
-    "梅州市", "汕尾市", "河源市", "阳江市", "清远市", "东莞市", "中山市", "潮州市", "揭阳市", "云浮市",
+    "广州市",
+    "韶关市",
+    "深圳市",
+    "珠海市",
+    "汕头市",
+    "佛山市",
+    "江门市",
+    "湛江市",
+    "茂名市",
+    "肇庆市",
+    "惠州市",
+    "梅州市",
+    "汕尾市",
+    "河源市",
+    "阳江市",
+    "清远市",
+    "东莞市",
+    "中山市",
+    "潮州市",
+    "揭阳市",
+    "云浮市",
 )
 
 
@@ -135,7 +154,9 @@ def parse_config(raw: dict, root: Path) -> Config:
     city_recipients = _section(email, "city_recipients") if "city_recipients" in email else {}
     unknown = set(city_recipients) - set(cities)
     if unknown:
-        raise ConfigError(f"config.toml: [email.city_recipients] names cities not in [province] cities: {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"config.toml: [email.city_recipients] names cities not in [province] cities: {', '.join(sorted(unknown))}"
+        )
     defaults = Thresholds()
     thresholds = Thresholds(
         **{
@@ -179,7 +200,9 @@ def parse_config(raw: dict, root: Path) -> Config:
             user=str(email.get("user", "")),
             sender=str(email.get("sender", "")),
             password_env=str(email.get("password_env", "RTR_SMTP_PASSWORD")),
-            province_recipients=_strings(email.get("province_recipients", []), "[email] province_recipients") if email.get("province_recipients") else (),
+            province_recipients=_strings(email.get("province_recipients", []), "[email] province_recipients")
+            if email.get("province_recipients")
+            else (),
             city_recipients={c: _strings(v, f"[email.city_recipients] {c}") for c, v in city_recipients.items()},
             max_attempts=_number(email, "email", "max_attempts", 3, minimum=1, whole=True),
             retry_seconds=_number(email, "email", "retry_seconds", 5.0),

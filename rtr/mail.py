@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from jinja2 import Environment, StrictUndefined
 
 from rtr.config import Email
-from rtr.phrasing import pct
+from rtr.reporting.phrasing import pct
 
 PROVINCE = "全省"
 _TYPES = {

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
 
-from rtr.periods import Period, latest_ended
+from rtr.form.periods import Period, latest_ended
 
 
 def next_report_runs(cron: str, timezone: str, after: datetime, n: int = 2) -> list[tuple[datetime, Period]]:

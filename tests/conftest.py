@@ -7,14 +7,14 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
+from rtr.checking.rules import RuleContext, check_return
 from rtr.config import GUANGDONG
-from rtr.formgen import build_form, workbook_bytes
-from rtr.layouts import find_returns
-from rtr.rules import RuleContext, check_return
-from rtr.schema import FormSchema, default_schema_text, parse_schema
-from rtr.uscc import check_char
-from rtr.values import city_index
-from rtr.workbook import Limits, load_workbook
+from rtr.form.schema import FormSchema, default_schema_text, parse_schema
+from rtr.form.uscc import check_char
+from rtr.reading.layouts import find_returns
+from rtr.reading.values import city_index
+from rtr.reading.workbook import Limits, load_workbook
+from rtr.workbooks.formgen import build_form, workbook_bytes
 
 TODAY = date(2026, 1, 15)
 
@@ -111,8 +111,13 @@ def form_bytes(schema: FormSchema, values: dict[str, object], remarks: dict[str,
     return workbook_bytes(wb)
 
 
-def grid_bytes(rows: list[list[object]], *, title: str = "Sheet1", extra: dict[str, list[list[object]]] | None = None,
-               hidden: set[str] = frozenset()) -> bytes:
+def grid_bytes(
+    rows: list[list[object]],
+    *,
+    title: str = "Sheet1",
+    extra: dict[str, list[list[object]]] | None = None,
+    hidden: set[str] = frozenset(),
+) -> bytes:
     """A workbook whose first sheet holds `rows` as written (row 1 = rows[0])."""
     wb = Workbook()
     sheets = [(title, rows), *(extra or {}).items()]

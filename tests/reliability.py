@@ -1,8 +1,10 @@
 """The reliability table (docs/reliability.md), filled in by the tests that try each fault.
 
 A test calls `record(...)` for what it tried; at the end of the session conftest.py merges the rows
-into docs/reliability.json (the rows of tests that ran are replaced, those of tests not run this
-time are kept) and writes the table from it. No row is written by hand.
+into reliability.json (the rows of tests that ran are replaced, those of tests not run this time are
+kept) and writes the table from it. No row is written by hand. A test run writes them under the
+ignored build/reliability/, so `make test` leaves the clone as it was; `make reliability` runs the
+suite with RTR_RELIABILITY_OUT=docs to refresh the committed table.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-JSON = ROOT / "docs" / "reliability.json"
-TABLE = ROOT / "docs" / "reliability.md"
+COMMITTED = ROOT / "docs" / "reliability.json"
+OUT = ROOT / os.environ.get("RTR_RELIABILITY_OUT", "build/reliability")
+JSON = OUT / "reliability.json"
+TABLE = OUT / "reliability.md"
 SECTIONS = ("Crash safety", "Concurrency", "Hostile input", "Property tests and fuzzing", "Security")
 
 
@@ -48,8 +52,9 @@ def write() -> None:
     if not _rows:
         return
     stored = {}
-    if JSON.exists():
-        stored = {(r["section"], r["fault"]): r for r in json.loads(JSON.read_text(encoding="utf-8"))}
+    base = JSON if JSON.exists() else COMMITTED
+    if base.exists():
+        stored = {(r["section"], r["fault"]): r for r in json.loads(base.read_text(encoding="utf-8"))}
     ran = {row.test for row in _rows}
     stored = {k: r for k, r in stored.items() if r["test"] not in ran}  # a test's rows are replaced as a whole
     for row in _rows:
@@ -59,18 +64,29 @@ def write() -> None:
     tmp = JSON.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, JSON)
-    lines = ["# Reliability", "",
-             "Written by the test suite (`tests/reliability.py`), not by hand: each row is a fault or input a test",
-             "tried, how many times, what happened, and how the test checked that nothing was lost (or leaked).",
-             "Rerun `make test` to refresh it; the `test` column names the test that wrote the row.", ""]
+    lines = [
+        "# Reliability",
+        "",
+        "Written by the test suite (`tests/reliability.py`), not by hand: each row is a fault or input a test",
+        "tried, how many times, what happened, and how the test checked that nothing was lost (or leaked).",
+        "Refreshed by `make reliability`; the `test` column names the test that wrote the row.",
+        "",
+    ]
     for section in SECTIONS:
         part = [r for r in rows if r["section"] == section]
         if not part:
             continue
-        lines += [f"## {section}", "", "| fault or input | times | outcome | nothing lost, checked how | test | run |",
-                  "|---|---:|---|---|---|---|"]
-        lines += [f"| {_cell(r['fault'])} | {r['times']} | {_cell(r['outcome'])} | {_cell(r['nothing_lost'])} | "
-                  f"`{_cell(r['test'].split('::')[-1])}` | {r['day']} |" for r in part]
+        lines += [
+            f"## {section}",
+            "",
+            "| fault or input | times | outcome | nothing lost, checked how | test | run |",
+            "|---|---:|---|---|---|---|",
+        ]
+        lines += [
+            f"| {_cell(r['fault'])} | {r['times']} | {_cell(r['outcome'])} | {_cell(r['nothing_lost'])} | "
+            f"`{_cell(r['test'].split('::')[-1])}` | {r['day']} |"
+            for r in part
+        ]
         lines.append("")
     tmp = TABLE.with_suffix(".md.tmp")
     tmp.write_text("\n".join(lines), encoding="utf-8")

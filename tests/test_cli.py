@@ -12,7 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(*args: str, cwd: Path = ROOT, config: Path | None = None, api: str | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, cwd: Path = ROOT, config: Path | None = None, api: str | None = None
+) -> subprocess.CompletedProcess:
     """The CLI in a subprocess; with `api`, its flows use that Prefect server (the session's harness)
     instead of starting a temporary one of their own (≈7 s)."""
     cmd = [sys.executable, "-m", "flows", *args]
@@ -47,7 +49,19 @@ def test_template_sample_intake(tmp_path, config, harness):
     out = tmp_path / "form.xlsx"
     assert run("template", "--out", str(out), config=config).returncode == 0
     assert out.stat().st_size > 5000
-    made = run("sample", "--period", "2024H1", "--firms", "25", "--seed", "2", "--messy", "--out", str(tmp_path / "inbox"), config=config)
+    made = run(
+        "sample",
+        "--period",
+        "2024H1",
+        "--firms",
+        "25",
+        "--seed",
+        "2",
+        "--messy",
+        "--out",
+        str(tmp_path / "inbox"),
+        config=config,
+    )
     assert made.returncode == 0, made.stderr
     first = run("intake", config=config)  # as a user runs it: no Prefect server, so a temporary one
     assert first.returncode == 0, first.stderr
@@ -102,7 +116,7 @@ def test_run_failure_exit_1_without_traceback(tmp_path, config, harness):
 def test_roster_option_gives_w10(tmp_path, config, harness):
     import sqlite3
 
-    from rtr.schema import default_schema_text, parse_schema
+    from rtr.form.schema import default_schema_text, parse_schema
     from tests.conftest import clean_values, form_bytes, grid_bytes, valid_uscc
 
     schema = parse_schema(default_schema_text())
@@ -110,7 +124,11 @@ def test_roster_option_gives_w10(tmp_path, config, harness):
     inbox.mkdir()
     (inbox / "a.xlsx").write_bytes(form_bytes(schema, clean_values()))
     roster = tmp_path / "名录.xlsx"
-    roster.write_bytes(grid_bytes([["律所名称", "统一社会信用代码", "所在地市"], ["别的所", valid_uscc("31440000MD0000009"), "广州市"]]))
+    roster.write_bytes(
+        grid_bytes(
+            [["律所名称", "统一社会信用代码", "所在地市"], ["别的所", valid_uscc("31440000MD0000009"), "广州市"]]
+        )
+    )
     result = run("intake", "--roster", str(roster), config=config, api=harness)
     assert result.returncode == 0, result.stderr
     rules = sqlite3.connect(tmp_path / "data/r.sqlite").execute("SELECT rule FROM findings").fetchall()
@@ -121,6 +139,8 @@ def test_send_needs_email_enabled_and_a_report(tmp_path, config):
     result = run("send", "--period", "2024H1", config=config)
     assert result.returncode == 2 and "邮件未启用" in result.stderr
     enabled = tmp_path / "mail.toml"
-    enabled.write_text(config.read_text(encoding="utf-8") + '[email]\nenabled = true\nhost = "127.0.0.1"\nport = 1\n', encoding="utf-8")
+    enabled.write_text(
+        config.read_text(encoding="utf-8") + '[email]\nenabled = true\nhost = "127.0.0.1"\nport = 1\n', encoding="utf-8"
+    )
     result = run("send", "--period", "2024H1", config=enabled)
     assert result.returncode == 2 and "请先运行" in result.stderr and "Traceback" not in result.stderr

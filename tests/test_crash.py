@@ -30,8 +30,8 @@ import pytest
 from openpyxl import load_workbook as ox_load
 
 from flows.files import read_original
-from rtr.periods import Period
-from rtr.sample import make_sample
+from rtr.form.periods import Period
+from sample.synthetic import make_sample
 from tests import reliability
 from tests.test_documents import doc_text
 from tests.test_flows import write_config
@@ -46,10 +46,17 @@ SEED = 20261121
 ROUNDS, KILLS_PER_ROUND = 2, 10
 REQUIRED = ("intake", "aggregation", "workbook", "documents")  # every round kills in each of these at least once
 # What the run logs as it goes (flows/pipeline.py, flows/report.py), and the phase each line starts.
-PHASES = [("读取新文件：", "intake"), ("已读取并保存", "intake"), ("报告步骤：读取数据库", "aggregation"),
-          ("报告步骤：汇总指标", "aggregation"), ("报告步骤：写入 summary.json", "summary.json"),
-          ("报告步骤：写入汇总表.xlsx", "workbook"), ("报告步骤：复制回执", "receipts"),
-          ("报告步骤：写入 Word 报告", "documents"), ("报告步骤：完成", "after the outputs")]
+PHASES = [
+    ("读取新文件：", "intake"),
+    ("已读取并保存", "intake"),
+    ("报告步骤：读取数据库", "aggregation"),
+    ("报告步骤：汇总指标", "aggregation"),
+    ("报告步骤：写入 summary.json", "summary.json"),
+    ("报告步骤：写入汇总表.xlsx", "workbook"),
+    ("报告步骤：复制回执", "receipts"),
+    ("报告步骤：写入 Word 报告", "documents"),
+    ("报告步骤：完成", "after the outputs"),
+]
 TEMP = re.compile(r"\.tmp-\d+-")
 
 
@@ -70,7 +77,13 @@ class Run:
         self.wall_start = time.time()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "flows", "report", "--period", "2024H1", "--no-email", "--config", str(self.config)],
-            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.seen = threading.Condition()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -164,8 +177,12 @@ def world(tmp_path_factory, request, schema) -> World:
         path = base / "inbox" / f.path
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(f.data)
-    env = os.environ | {"PREFECT_API_URL": harness, "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",
-                        "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = os.environ | {
+        "PREFECT_API_URL": harness,
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
     reference = base / "reference"
     reference.mkdir()
     world = World(base / "inbox", reference, env, {}, len(sample.files))
@@ -328,32 +345,52 @@ def test_sigkill_at_random_moments_then_finish_equals_an_uninterrupted_run(world
     order = ["start-up"] + [p for _, p in PHASES]
     for phase, n in sorted(hit.items(), key=lambda kv: order.index(kv[0])):
         reliability.record(
-            "Crash safety", f"SIGKILL of `report` and its workers during {phase} ({FIRMS} firms, messy)", n,
+            "Crash safety",
+            f"SIGKILL of `report` and its workers during {phase} ({FIRMS} firms, messy)",
+            n,
             "the next run finished the job: summary.json, every document's text, 汇总表 and the ledger equal an "
             "uninterrupted run's",
             "after each kill: every output the killed run wrote opens whole, no path or return twice in the store, "
-            "every original byte for byte; after each round of 10: equal to the uninterrupted run, no .tmp- file left")
-    reliability.record("Crash safety", f"the {sum(hit.values())} kills above, in {ROUNDS} rounds (side by side) from an "
-                       "empty store", ROUNDS, f"{seconds:.0f} s in all; seeds {SEED}+round; up to {left} temporary "
-                       "files left by a kill, "
-                       "swept by the next run", "each round's final outputs compared with the uninterrupted run's; "
-                       "no .tmp- file under outputs/ or the archive")
+            "every original byte for byte; after each round of 10: equal to the uninterrupted run, no .tmp- file left",
+        )
+    reliability.record(
+        "Crash safety",
+        f"the {sum(hit.values())} kills above, in {ROUNDS} rounds (side by side) from an empty store",
+        ROUNDS,
+        f"{seconds:.0f} s in all; seeds {SEED}+round; up to {left} temporary "
+        "files left by a kill, "
+        "swept by the next run",
+        "each round's final outputs compared with the uninterrupted run's; no .tmp- file under outputs/ or the archive",
+    )
 
 
 def test_two_intakes_and_a_report_started_at_once(world, tmp_path):
     config = fresh(world, tmp_path)
     intake = [sys.executable, "-m", "flows", "intake", "--config", str(config)]
     report = [sys.executable, "-m", "flows", "report", "--period", "2024H1", "--no-email", "--config", str(config)]
-    procs = [subprocess.Popen(cmd, cwd=ROOT, env=world.env | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"},
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for cmd in (intake, intake, report)]
+    procs = [
+        subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=world.env | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for cmd in (intake, intake, report)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], outs
     new = [new_files(out) for out, _ in outs]
-    assert sorted(new) == [0, 0, world.new], new  # one did the reading; the others waited for it, then found nothing new
+    assert sorted(new) == [0, 0, world.new], (
+        new
+    )  # one did the reading; the others waited for it, then found nothing new
     assert_same_as_reference(world, tmp_path, random.Random(SEED))
     reliability.record(
-        "Concurrency", f"two intakes and a report started at the same moment on one inbox and store ({FIRMS} firms)", 1,
+        "Concurrency",
+        f"two intakes and a report started at the same moment on one inbox and store ({FIRMS} firms)",
+        1,
         f"files read by each: {new[0]}, {new[1]} and {new[2]} (the report's intake); the others waited for the lock",
         "ledger, returns and statuses equal to an uninterrupted run's; the report's summary.json, documents and "
-        "汇总表 too")
+        "汇总表 too",
+    )

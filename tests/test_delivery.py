@@ -19,9 +19,9 @@ from flows.documents import render_documents
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import ConfigError, Email, sqlite_url
-from rtr.periods import Period
-from rtr.sample import make_sample
+from rtr.form.periods import Period
 from rtr.store import Store
+from sample.synthetic import make_sample
 from tests import reliability
 from tests.test_intake import drop
 
@@ -41,7 +41,9 @@ class Inbox:
         self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
 
     async def handle_DATA(self, server, session, envelope):
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default)))
+        self.messages.append(
+            (list(envelope.rcpt_tos), email.message_from_bytes(envelope.content, policy=policy.default))
+        )
         return "250 OK"
 
 
@@ -74,20 +76,39 @@ def smtp():
 def reported(tmp_path_factory, schema):
     tmp = tmp_path_factory.mktemp("mail")
     base = load_setup(ROOT / "config.toml")
-    setup = replace(base, config=replace(base.config, cities=CITIES, settle_seconds=0, receipts=tmp / "回执", archive=tmp / "orig"))
+    setup = replace(
+        base, config=replace(base.config, cities=CITIES, settle_seconds=0, receipts=tmp / "回执", archive=tmp / "orig")
+    )
     for f in make_sample(schema, CITIES, P, 20, seed=5).files:
         drop(tmp / "inbox", f.path, f.data)
     store = Store(sqlite_url(tmp / "r.sqlite"))
-    result = run_report(setup, P, inbox=tmp / "inbox", out_dir=tmp / "out", store=store, roster=None, today=date(2026, 1, 15),
-                        documents=render_documents)
+    result = run_report(
+        setup,
+        P,
+        inbox=tmp / "inbox",
+        out_dir=tmp / "out",
+        store=store,
+        roster=None,
+        today=date(2026, 1, 15),
+        documents=render_documents,
+    )
     store.close()
     return setup, result.folder
 
 
 def mail_setup(setup, port: int, **email_changes):
-    mail = Email(enabled=True, host="127.0.0.1", port=port, security="none", sender="党建报表 <noreply@example.org>",
-                 province_recipients=("sheng1@example.org", "sheng2@example.org"),
-                 city_recipients={"广州市": ("gz@example.org",)}, max_attempts=3, retry_seconds=0.01, timeout_seconds=5)
+    mail = Email(
+        enabled=True,
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        sender="党建报表 <noreply@example.org>",
+        province_recipients=("sheng1@example.org", "sheng2@example.org"),
+        city_recipients={"广州市": ("gz@example.org",)},
+        max_attempts=3,
+        retry_seconds=0.01,
+        timeout_seconds=5,
+    )
     return replace(setup, config=replace(setup.config, email=replace(mail, **email_changes)))
 
 
@@ -107,8 +128,14 @@ def test_right_messages_reach_the_right_recipients(reported, smtp, tmp_path):
     assert province["Subject"] == "2024年上半年全省律师行业党建工作情况报告"
     names = {a.get_filename(): a for a in province.iter_attachments()}
     assert set(names) == {"2024年上半年全省律师行业党建工作情况报告.docx", "2024年上半年汇总表.xlsx"}
-    assert names["2024年上半年汇总表.xlsx"].get_content_type() == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert names["2024年上半年全省律师行业党建工作情况报告.docx"].get_content() == (folder / "2024年上半年全省律师行业党建工作情况报告.docx").read_bytes()
+    assert (
+        names["2024年上半年汇总表.xlsx"].get_content_type()
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert (
+        names["2024年上半年全省律师行业党建工作情况报告.docx"].get_content()
+        == (folder / "2024年上半年全省律师行业党建工作情况报告.docx").read_bytes()
+    )
     assert names["2024年上半年汇总表.xlsx"].get_content() == (folder / "汇总表.xlsx").read_bytes()
     city = by_rcpt[("gz@example.org",)]
     (attachment,) = list(city.iter_attachments())
@@ -170,9 +197,13 @@ def test_password_comes_from_the_environment_and_is_never_recorded(reported, tmp
     assert all("s3cret-password" not in (o.error or "") for o in outcomes)
     assert b"s3cret-password" not in (tmp_path / "ledger.sqlite").read_bytes()
     assert "s3cret-password" not in caplog.text
-    reliability.record("Security", "SMTP password (from the environment) with a server that refuses it", 1,
-                       "delivery recorded as failed, no retry on 535",
-                       "password searched for in the outcomes, the log records and the store file: absent")
+    reliability.record(
+        "Security",
+        "SMTP password (from the environment) with a server that refuses it",
+        1,
+        "delivery recorded as failed, no retry on 535",
+        "password searched for in the outcomes, the log records and the store file: absent",
+    )
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
@@ -189,8 +220,12 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -199,8 +234,9 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
@@ -221,24 +257,40 @@ def test_ssl_and_starttls_verify_the_server_and_log_in_over_tls(reported, tmp_pa
 
     monkeypatch.setenv("RTR_TEST_SMTP_PASSWORD", "s3cret")
     # aiosmtpd offers AUTH on implicit TLS only if told not to wait for STARTTLS; `logins` shows it was TLS
-    servers = {"ssl": dict(ssl_context=server_tls, auth_require_tls=False),
-               "starttls": dict(tls_context=server_tls, require_starttls=True)}
+    servers = {
+        "ssl": dict(ssl_context=server_tls, auth_require_tls=False),
+        "starttls": dict(tls_context=server_tls, require_starttls=True),
+    }
     for security, tls in servers.items():
         inbox, port = Inbox(), free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port, authenticator=accept, **tls)
         controller.start()
         try:
-            configured = mail_setup(setup, port, security=security, user="sender@example.org",
-                                    password_env="RTR_TEST_SMTP_PASSWORD", max_attempts=1)
+            configured = mail_setup(
+                setup,
+                port,
+                security=security,
+                user="sender@example.org",
+                password_env="RTR_TEST_SMTP_PASSWORD",
+                max_attempts=1,
+            )
             monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))  # the server's certificate not trusted
-            refused = deliver(configured, fresh_store(tmp_path / f"{security}-untrusted"), P, folder, sleep=lambda s: None)
+            refused = deliver(
+                configured, fresh_store(tmp_path / f"{security}-untrusted"), P, folder, sleep=lambda s: None
+            )
             monkeypatch.setenv("SSL_CERT_FILE", str(cert))
             sent = deliver(configured, fresh_store(tmp_path / security), P, folder, sleep=lambda s: None)
         finally:
             controller.stop()
-        assert {o.status for o in refused} == {"failed"} and all("CERTIFICATE_VERIFY_FAILED" in o.error for o in refused)
+        assert {o.status for o in refused} == {"failed"} and all(
+            "CERTIFICATE_VERIFY_FAILED" in o.error for o in refused
+        )
         assert [o.status for o in sent] == ["sent"] * 3 and len(inbox.messages) == 3, [o.error for o in sent]
     assert logins == [(b"sender@example.org", b"s3cret", True)] * 6
-    reliability.record("Security", "SMTP with ssl and with starttls: a server certificate not trusted, then trusted", 2,
-                       "untrusted: not sent (certificate verify failed); trusted: sent, the login over TLS",
-                       "each server's messages and logins counted: 3 messages and 3 TLS logins per server")
+    reliability.record(
+        "Security",
+        "SMTP with ssl and with starttls: a server certificate not trusted, then trusted",
+        2,
+        "untrusted: not sent (certificate verify failed); trusted: sent, the login over TLS",
+        "each server's messages and logins counted: 3 messages and 3 TLS logins per server",
+    )

@@ -21,9 +21,9 @@ from flows.documents import plan_documents, write_documents
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import sqlite_url
-from rtr.periods import Period
-from rtr.sample import make_sample
+from rtr.form.periods import Period
 from rtr.store import Store
+from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes
 from tests.test_intake import drop
 
@@ -50,8 +50,13 @@ def made(tmp_path_factory, schema):
     for period, n, messy in ((Period(2024, 1), 120, True), (Period(2023, 2), 100, False), (Period(2023, 1), 90, False)):
         for f in make_sample(schema, setup.config.cities, period, n, seed=7, messy=messy).files:
             drop(tmp / "inbox", f"{period.id}/{f.path}", f.data)
-    hostile = clean_values() | {"firm_name": HOSTILE, "members": 25, "full_members": 24, "lawyers": 60,
-                                "highlights": "坚持“党建+业务”双融合 & <示范> 岗位建设。"}
+    hostile = clean_values() | {
+        "firm_name": HOSTILE,
+        "members": 25,
+        "full_members": 24,
+        "lawyers": 60,
+        "highlights": "坚持“党建+业务”双融合 & <示范> 岗位建设。",
+    }
     drop(tmp / "inbox", "2024H1/广州市/hostile.xlsx", form_bytes(schema, hostile))
     store = Store(sqlite_url(tmp / "r.sqlite"))
     captured = {}
@@ -60,8 +65,16 @@ def made(tmp_path_factory, schema):
         captured["jobs"] = plan_documents(setup_, data, summary, folder)
         return write_documents(captured["jobs"])
 
-    result = run_report(setup, Period(2024, 1), inbox=tmp / "inbox", out_dir=tmp / "out", store=store, roster=None,
-                        today=date(2026, 1, 15), documents=documents)
+    result = run_report(
+        setup,
+        Period(2024, 1),
+        inbox=tmp / "inbox",
+        out_dir=tmp / "out",
+        store=store,
+        roster=None,
+        today=date(2026, 1, 15),
+        documents=documents,
+    )
     store.close()
     return result, captured["jobs"]
 
@@ -118,8 +131,12 @@ def test_fonts_and_page_setup_come_from_the_template_styles(made):
     result, _ = made
     doc = Document(str(result.folder / "2024年上半年全省律师行业党建工作情况报告.docx"))
     section = doc.sections[0]
-    assert (round(section.top_margin.mm), round(section.bottom_margin.mm), round(section.left_margin.mm),
-            round(section.right_margin.mm)) == (37, 35, 28, 26)
+    assert (
+        round(section.top_margin.mm),
+        round(section.bottom_margin.mm),
+        round(section.left_margin.mm),
+        round(section.right_margin.mm),
+    ) == (37, 35, 28, 26)
     assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
 
     def east_asia(style_name):
@@ -141,7 +158,20 @@ def test_fonts_and_page_setup_come_from_the_template_styles(made):
 def test_documents_convert_to_pdf(made, tmp_path):
     result, _ = made
     source = result.folder / "2024年上半年全省律师行业党建工作情况报告.docx"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path), str(source)], check=True, capture_output=True, timeout=240)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
     pdf = tmp_path / (source.stem + ".pdf")
     assert pdf.stat().st_size > 20000

@@ -26,8 +26,12 @@ def test_sweep_removes_only_what_dead_writers_left(tmp_path):
     nested = tmp_path / "2024H1" / "分地市"
     nested.mkdir(parents=True)
     left = [nested / f".tmp-{dead}-140-3.docx", tmp_path / f".tmp-{dead}-a_回执.part"]
-    kept = [tmp_path / f".tmp-{live}-140-4.json", tmp_path / "summary.json", tmp_path / ".tmp-notapid.docx",
-            nested / "广州市.docx"]
+    kept = [
+        tmp_path / f".tmp-{live}-140-4.json",
+        tmp_path / "summary.json",
+        tmp_path / ".tmp-notapid.docx",
+        nested / "广州市.docx",
+    ]
     for p in left + kept:
         p.write_bytes(b"x")
     old = tmp_path / f".tmp-{live}-1-1.xlsx"  # a live PID but a day old: a reused PID, not a writer
@@ -61,9 +65,13 @@ def test_a_writer_killed_between_write_and_rename_leaves_the_old_file_whole(tmp_
     assert temp.stat().st_size == 1_000_000 and target.read_bytes() == b'{"old": true}'
     assert sweep_stale_temps(tmp_path) == [temp]
     assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
-    reliability.record("Crash safety", "SIGKILL between writing a file and renaming it into place", 1,
-                       "readers still see the old file, whole; the temporary (.tmp-PID-…) is removed by the next run",
-                       "the target's bytes compared; the folder listed after the sweep")
+    reliability.record(
+        "Crash safety",
+        "SIGKILL between writing a file and renaming it into place",
+        1,
+        "readers still see the old file, whole; the temporary (.tmp-PID-…) is removed by the next run",
+        "the target's bytes compared; the folder listed after the sweep",
+    )
 
 
 def _pack(archive: Path, originals: list[tuple[str, bytes]]) -> tuple[str | None, list[str]]:
@@ -81,8 +89,9 @@ def test_a_batch_pack_keeps_each_original_once_and_is_the_same_when_written_agai
     again, _ = _pack(tmp_path / "two", originals)  # the batch read again after a crash
     assert again == rel and (tmp_path / "two" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes()
     assert _pack(tmp_path / "three", list(reversed(originals)))[0] == rel  # named by what it holds
-    assert (tmp_path / "one" / rel).read_bytes() != b"" and [p.name for p in (tmp_path / "one").rglob("*")
-                                                              if p.is_file()] == [Path(rel).name]
+    assert (tmp_path / "one" / rel).read_bytes() != b"" and [
+        p.name for p in (tmp_path / "one").rglob("*") if p.is_file()
+    ] == [Path(rel).name]
     other, _ = _pack(tmp_path / "one", originals[1:2])
     assert other != rel  # another batch: another pack beside it
 

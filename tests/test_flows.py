@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rtr.config import GUANGDONG
-from rtr.periods import Period
-from rtr.sample import make_sample
+from rtr.form.periods import Period
+from sample.synthetic import make_sample
 from tests.test_delivery import Server
 from tests.test_intake import drop
 
@@ -18,13 +18,15 @@ pytestmark = pytest.mark.prefect
 
 def write_config(tmp: Path, *, port: int | None = None, cities=("广州市", "深圳市", "佛山市")) -> Path:
     text = (
-        "[province]\nname = \"广东省\"\ncities = [" + ", ".join(f'"{c}"' for c in cities) + "]\n"
+        '[province]\nname = "广东省"\ncities = [' + ", ".join(f'"{c}"' for c in cities) + "]\n"
         '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "out/回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
         "[intake]\nsettle_seconds = 0\n"
     )
     if port:
-        text += (f'[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nsender = "bot@example.org"\n'
-                 'province_recipients = ["sheng@example.org"]\nmax_attempts = 1\n[email.city_recipients]\n"广州市" = ["gz@example.org"]\n')
+        text += (
+            f'[email]\nenabled = true\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nsender = "bot@example.org"\n'
+            'province_recipients = ["sheng@example.org"]\nmax_attempts = 1\n[email.city_recipients]\n"广州市" = ["gz@example.org"]\n'
+        )
     path = tmp / "config.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -94,7 +96,9 @@ def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, sche
         server.down()
     assert result["period"] == "2024H1" and result["firms"] == 15 and result["intake"]["accepted"] == 15
     folder = Path(result["folder"])
-    assert (folder / "2024年上半年全省律师行业党建工作情况报告.docx").is_file() and (folder / "分地市/广州市.docx").is_file()
+    assert (folder / "2024年上半年全省律师行业党建工作情况报告.docx").is_file() and (
+        folder / "分地市/广州市.docx"
+    ).is_file()
     assert sorted(d["status"] for d in result["delivered"]) == ["sent", "sent"]
     assert sorted(r for rcpts, _ in server.inbox.messages for r in rcpts) == ["gz@example.org", "sheng@example.org"]
     report = Artifact.get("report-2024h1")
@@ -118,8 +122,10 @@ def test_intake_on_processes_and_dask_matches_threads(harness, tmp_path, schema)
         for f in sample.files:
             drop(folder / "inbox", f.path, f.data)
         config = write_config(folder, cities=GUANGDONG)
-        config.write_text(config.read_text(encoding="utf-8") + f'[runner]\nkind = "{kind}"\nworkers = 2\nbatch_size = 9\n',
-                          encoding="utf-8")
+        config.write_text(
+            config.read_text(encoding="utf-8") + f'[runner]\nkind = "{kind}"\nworkers = 2\nbatch_size = 9\n',
+            encoding="utf-8",
+        )
         setup = load_setup(config)
         assert setup.config.runner.kind == kind
         line = configured_intake(setup.config)(str(config))["line"]

@@ -4,9 +4,9 @@ import io
 
 import python_calamine as calamine
 
+from rtr.checking.rules import check_return
 from rtr.config import GUANGDONG
-from rtr.formfill import form_filler
-from rtr.rules import check_return
+from rtr.workbooks.formfill import form_filler
 from tests.conftest import clean_values, form_bytes, read_returns
 
 
@@ -16,12 +16,15 @@ def _cells(data: bytes) -> dict[str, list[list[object]]]:
 
 
 def test_fill_reads_back_like_openpyxl(schema, ctx):
-    values = clean_values() | {"firm_name": "A&B <律师> 事务所", "highlights": "=HYPERLINK(\"x\")", "problems": None}
+    values = clean_values() | {"firm_name": "A&B <律师> 事务所", "highlights": '=HYPERLINK("x")', "problems": None}
     remarks = {"lawyers": "本期有律师转所", "funds": "单位：万元 & 其他"}
     fast = form_filler(schema, GUANGDONG).fill(values, remarks)
     slow = form_bytes(schema, values, remarks)
     assert _cells(fast) == _cells(slow)
-    (a,), (b,) = (check_return(raw, ctx) for raw in read_returns(schema, fast)), (check_return(raw, ctx) for raw in read_returns(schema, slow))
+    (a,), (b,) = (
+        (check_return(raw, ctx) for raw in read_returns(schema, fast)),
+        (check_return(raw, ctx) for raw in read_returns(schema, slow)),
+    )
     assert a.values == b.values and a.values["firm_name"] == "A&B <律师> 事务所"
     assert [f.rule for f in a.findings] == [f.rule for f in b.findings]
 

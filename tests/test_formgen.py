@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook as ox_load
 
+from rtr.checking.rules import check_return
 from rtr.config import GUANGDONG
-from rtr.formgen import build_form, form_notes, workbook_bytes
-from rtr.rules import check_return
-from rtr.schema import default_schema_text
+from rtr.form.schema import default_schema_text
+from rtr.workbooks.formgen import build_form, form_notes, workbook_bytes
 from tests.conftest import as_cells, clean_values, form_bytes, read_returns
 
 
@@ -25,7 +25,13 @@ def test_every_field_has_a_cell_and_the_table_has_codes_and_units(blank, schema)
     wb, layout = blank
     ws = wb[schema.sheet_name]
     assert set(layout.cells) == {f.key for f in schema.fields}
-    assert [ws.cell(layout.table_header_row, c).value for c in range(1, 6)] == ["指标名称", "代码", "计量单位", "本期数值", "备注"]
+    assert [ws.cell(layout.table_header_row, c).value for c in range(1, 6)] == [
+        "指标名称",
+        "代码",
+        "计量单位",
+        "本期数值",
+        "备注",
+    ]
     for f in schema.indicators:
         row = int(layout.cells[f.key][1:])
         assert ws.cell(row, 1).value == f.label and ws.cell(row, 2).value == f.code
@@ -89,9 +95,19 @@ def test_saved_by_libreoffice_reads_back_exactly(schema, ctx, tmp_path: Path, ta
     source.write_bytes(form_bytes(schema, clean_values()))
     out = tmp_path / "out"
     subprocess.run(
-        [_soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", target,
-         "--outdir", str(out), str(source)],
-        check=True, capture_output=True, timeout=180,
+        [
+            _soffice(),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     converted = out / f"form.{target}"
     (raw,) = read_returns(schema, converted.read_bytes(), suffix=f".{target}", name=converted.name)

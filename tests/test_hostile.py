@@ -16,7 +16,7 @@ import pytest
 
 from flows.intake import IntakeResult, list_new, read_files, rule_context, store_reads
 from flows.settings import load_setup
-from rtr.receipts import receipt_name
+from rtr.filenames import receipt_name
 from rtr.store import Store
 from tests import reliability
 from tests.conftest import clean_values, form_bytes
@@ -31,7 +31,9 @@ def write_config(folder: Path, inbox: Path) -> Path:
     path = folder / "config.toml"
     path.write_text(
         f'[paths]\ninbox = "{inbox}"\noutputs = "out"\nreceipts = "out/回执"\nstore = "returns.sqlite"\n'
-        f'archive = "originals"\n[intake]\nsettle_seconds = 0\n', encoding="utf-8")
+        f'archive = "originals"\n[intake]\nsettle_seconds = 0\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -45,13 +47,22 @@ def test_hostile_corpus_through_a_real_intake(tmp_path, schema, harness):
     config = write_config(tmp_path, tmp_path / "inbox")
     env = {**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": harness}
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "flows", "intake", "--config", str(config)], cwd=ROOT, env=env,
-                          capture_output=True, timeout=TIME_LIMIT, preexec_fn=_limit_memory)
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows", "intake", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=TIME_LIMIT,
+        preexec_fn=_limit_memory,
+    )
     seconds = time.monotonic() - start
     assert proc.returncode in (0, 2), proc.stderr.decode()[-3000:]
 
     with sqlite3.connect(tmp_path / "returns.sqlite") as db:
-        ledger = {path: (outcome, message or "") for path, outcome, message in db.execute("SELECT path, outcome, message FROM files")}
+        ledger = {
+            path: (outcome, message or "")
+            for path, outcome, message in db.execute("SELECT path, outcome, message FROM files")
+        }
     assert len(ledger) == len(entries), sorted(set(ledger) ^ {e.rel for e in entries})
     receipts = (tmp_path / "out" / "回执").resolve()
     for e in entries:
@@ -61,19 +72,32 @@ def test_hostile_corpus_through_a_real_intake(tmp_path, schema, harness):
         if outcome in ("processed", "unreadable", "duplicate"):
             receipt = (receipts / receipt_name(e.rel)).resolve()
             assert receipt.is_file() and receipt.is_relative_to(receipts), (e.what, receipt)
-        reliability.record("Hostile input", e.what, 1, f"{outcome}: {message[:60] or '—'}",
-                           "one ledger row for the file, outcome and message as expected; a receipt where it has one")
+        reliability.record(
+            "Hostile input",
+            e.what,
+            1,
+            f"{outcome}: {message[:60] or '—'}",
+            "one ledger row for the file, outcome and message as expected; a receipt where it has one",
+        )
 
     # the secret behind the symlinks never read: its bytes are in no file the run wrote
     written = [p for p in tmp_path.rglob("*") if p.is_file() and not p.is_symlink()]
     leaked = [p for p in written if not p.is_relative_to(tmp_path / "outside") and OUTSIDE_MARKER in p.read_bytes()]
     assert leaked == []
-    reliability.record("Hostile input", "the whole corpus in one intake", 1,
-                       f"finished in {seconds:.0f} s (limit {TIME_LIMIT} s) under a {MEMORY_LIMIT // 2**30} GB address-space limit per process",
-                       "every file one ledger row; the symlinks' secret found in no archived file, receipt or store")
-    reliability.record("Security", "symlinks to a file and a folder outside the inbox", 2,
-                       "ledger: ignored (符号链接), target never opened",
-                       "the target's marker bytes searched for in every file the run wrote: absent")
+    reliability.record(
+        "Hostile input",
+        "the whole corpus in one intake",
+        1,
+        f"finished in {seconds:.0f} s (limit {TIME_LIMIT} s) under a {MEMORY_LIMIT // 2**30} GB address-space limit per process",
+        "every file one ledger row; the symlinks' secret found in no archived file, receipt or store",
+    )
+    reliability.record(
+        "Security",
+        "symlinks to a file and a folder outside the inbox",
+        2,
+        "ledger: ignored (符号链接), target never opened",
+        "the target's marker bytes searched for in every file the run wrote: absent",
+    )
 
 
 def test_a_file_that_vanishes_or_is_swapped_between_listing_and_reading(tmp_path, schema):
@@ -113,9 +137,13 @@ def test_a_file_that_vanishes_or_is_swapped_between_listing_and_reading(tmp_path
         assert outcomes == {"广州市/消失.xlsx": "processed", "广州市/换成链接.xlsx": "ignored"}
     finally:
         store.close()
-    reliability.record("Hostile input", "a file that vanishes, or is swapped for a symlink or a pipe, between listing and reading", 3,
-                       "left for the next scan (no ledger row); a swapped-in symlink is never followed, a pipe never blocks",
-                       "the next scan reads the file that came back: one ledger row, processed")
+    reliability.record(
+        "Hostile input",
+        "a file that vanishes, or is swapped for a symlink or a pipe, between listing and reading",
+        3,
+        "left for the next scan (no ledger row); a swapped-in symlink is never followed, a pipe never blocks",
+        "the next scan reads the file that came back: one ledger row, processed",
+    )
 
 
 def _ledger(store: Store) -> list[tuple[str, str]]:

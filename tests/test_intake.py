@@ -42,8 +42,16 @@ def drop(inbox: Path, rel: str, data: bytes, mtime: float = OLD) -> Path:
 def intake(setup: Setup, tmp: Path, roster=None, **options):
     store = Store(sqlite_url(tmp / "store.sqlite"))
     try:
-        return run_intake(setup, inbox=tmp / "inbox", store=store, receipts_dir=tmp / "回执", archive_dir=tmp / "originals",
-                          roster=roster, today=date(2026, 1, 15), **options)
+        return run_intake(
+            setup,
+            inbox=tmp / "inbox",
+            store=store,
+            receipts_dir=tmp / "回执",
+            archive_dir=tmp / "originals",
+            roster=roster,
+            today=date(2026, 1, 15),
+            **options,
+        )
     finally:
         store.close()
 
@@ -116,15 +124,25 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     ctx = rule_context(setup, None, date(2026, 1, 15))
     here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
     with worker_processes(1) as pool:
-        packed = pool.submit(read_packed, batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals")).result()
+        packed = pool.submit(
+            read_packed, batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals")
+        ).result()
     there = pickle.loads(packed)
     good = next(r for r in here if r.file.rel == "广州市/好律所.xlsx")
     assert there == here and len(here) == 3 and good.examined.returns[0].findings
     # the records that cross have no instance dict: pickling would make one per object, which the
     # storing process's garbage collector then walks for the whole run
     checked = good.examined.returns[0]
-    records = [good, good.file, good.examined, checked, checked.raw, *checked.raw.cells.values(), checked.period,
-               *checked.findings]
+    records = [
+        good,
+        good.file,
+        good.examined,
+        checked,
+        checked.raw,
+        *checked.raw.cells.values(),
+        checked.period,
+        *checked.findings,
+    ]
     assert [type(r).__name__ for r in records if hasattr(r, "__dict__")] == []
     code = "import sys, flows.intake; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
@@ -137,7 +155,11 @@ def test_intake_hides_its_long_lived_objects_from_the_collector_until_it_ends(se
     import gc
 
     for i in range(3):
-        drop(tmp_path / "inbox", f"广州市/律所{i}.xlsx", form_bytes(schema, clean_values() | {"uscc": valid_uscc(f"3144000{i}MD0999999")}))
+        drop(
+            tmp_path / "inbox",
+            f"广州市/律所{i}.xlsx",
+            form_bytes(schema, clean_values() | {"uscc": valid_uscc(f"3144000{i}MD0999999")}),
+        )
     frozen: list[int] = []
     result = intake(setup, tmp_path, batch_size=1, progress=lambda done, total: frozen.append(gc.get_freeze_count()))
     assert result.accepted == 3 and result.receipts == 3
@@ -146,8 +168,8 @@ def test_intake_hides_its_long_lived_objects_from_the_collector_until_it_ends(se
 
 
 def test_second_intake_changes_nothing(setup, tmp_path, schema):
-    from rtr.periods import Period
-    from rtr.sample import make_sample
+    from rtr.form.periods import Period
+    from sample.synthetic import make_sample
 
     sample = make_sample(schema, setup.config.cities, Period(2024, 1), 40, seed=3, messy=True)
     for f in sample.files:
@@ -204,7 +226,7 @@ def test_w08_against_the_stored_previous_half_year(setup, tmp_path, schema):
 
 
 def test_w10_with_a_roster(setup, tmp_path, schema):
-    from rtr.roster import RosterFirm
+    from rtr.reading.roster import RosterFirm
 
     drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, clean_values()))
     intake(setup, tmp_path, roster=[RosterFirm("31440000MD000000X", "别的所", "广州市")])
@@ -241,8 +263,8 @@ def _intake_in_process(tmp: str) -> None:
 
 
 def test_two_intakes_at_once_count_each_return_once(tmp_path, schema):
-    from rtr.periods import Period
-    from rtr.sample import make_sample
+    from rtr.form.periods import Period
+    from sample.synthetic import make_sample
 
     sample = make_sample(schema, load_setup(ROOT / "config.toml").config.cities, Period(2024, 1), 30, seed=9)
     for f in sample.files:
@@ -257,9 +279,13 @@ def test_two_intakes_at_once_count_each_return_once(tmp_path, schema):
     stored = table(tmp_path, returns)
     assert len(stored) == 30 and len({r["uscc"] for r in stored}) == 30
     assert len(table(tmp_path, files)) == 30
-    reliability.record("Concurrency", "two intakes started at once on one inbox and SQLite store (two processes)", 1,
-                       "one takes the intake lock and does the work, the other waits, then finds nothing new",
-                       "30 files → 30 ledger rows, 30 returns, 30 distinct USCCs")
+    reliability.record(
+        "Concurrency",
+        "two intakes started at once on one inbox and SQLite store (two processes)",
+        1,
+        "one takes the intake lock and does the work, the other waits, then finds nothing new",
+        "30 files → 30 ledger rows, 30 returns, 30 distinct USCCs",
+    )
 
 
 def test_store_file_is_private(setup, tmp_path):

@@ -6,36 +6,119 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtr.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS, aggregate, changes, compute, frame
-from rtr.roster import RosterFirm
+from rtr.reading.roster import RosterFirm
+from rtr.reporting.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS, aggregate, changes, compute, frame
 
 CITIES = ("甲市", "乙市", "丙市")
 
 
 def firm(uscc, city, lawyers, members, full, org, **kw):
-    base = dict(uscc=uscc, firm_name=f"{uscc}所", city=city, lawyers=lawyers, partners=0, members=members,
-                full_members=full, probationary=members - full, member_partners=0, members_elsewhere=0, new_members=0,
-                activists=0, applicants=0, org_type=org, venue="无", instructor=False, secretary_is_director=False,
-                secretary_in_management=False, charter=False, funds_in_budget=False, appraisal=False)
-    base.update({k: 0 for k in ("member_meetings", "committee_meetings", "group_meetings", "party_lectures", "theme_days",
-                                "training", "legal_aid", "legal_aid_by_members", "pro_bono", "consultations",
-                                "village_advisers", "enterprise_checkups", "gov_advisers", "petitions", "lectures",
-                                "cases", "complaints", "sanctions")})
+    base = dict(
+        uscc=uscc,
+        firm_name=f"{uscc}所",
+        city=city,
+        lawyers=lawyers,
+        partners=0,
+        members=members,
+        full_members=full,
+        probationary=members - full,
+        member_partners=0,
+        members_elsewhere=0,
+        new_members=0,
+        activists=0,
+        applicants=0,
+        org_type=org,
+        venue="无",
+        instructor=False,
+        secretary_is_director=False,
+        secretary_in_management=False,
+        charter=False,
+        funds_in_budget=False,
+        appraisal=False,
+    )
+    base.update(
+        {
+            k: 0
+            for k in (
+                "member_meetings",
+                "committee_meetings",
+                "group_meetings",
+                "party_lectures",
+                "theme_days",
+                "training",
+                "legal_aid",
+                "legal_aid_by_members",
+                "pro_bono",
+                "consultations",
+                "village_advisers",
+                "enterprise_checkups",
+                "gov_advisers",
+                "petitions",
+                "lectures",
+                "cases",
+                "complaints",
+                "sanctions",
+            )
+        }
+    )
     base.update(revenue=0.0, funds=0.0)
     base.update(kw)
     return base
 
 
 FIXED = [
-    firm("A", "甲市", 120, 50, 48, "党委", partners=30, member_partners=12, secretary_is_director=True,
-         secretary_in_management=True, charter=True, funds_in_budget=True, appraisal=True, venue="示范",
-         member_meetings=3, party_lectures=4, theme_days=6, training=100, legal_aid=40, legal_aid_by_members=20,
-         revenue=5000.555, funds=10.1, cases=900, complaints=2, sanctions=1, new_members=2, activists=3, applicants=5),
-    firm("B", "甲市", 30, 10, 9, "单独党支部", partners=6, member_partners=3, secretary_in_management=True,
-         charter=True, venue="标准", revenue=800.0, funds=2.0, pro_bono=4, consultations=50),
+    firm(
+        "A",
+        "甲市",
+        120,
+        50,
+        48,
+        "党委",
+        partners=30,
+        member_partners=12,
+        secretary_is_director=True,
+        secretary_in_management=True,
+        charter=True,
+        funds_in_budget=True,
+        appraisal=True,
+        venue="示范",
+        member_meetings=3,
+        party_lectures=4,
+        theme_days=6,
+        training=100,
+        legal_aid=40,
+        legal_aid_by_members=20,
+        revenue=5000.555,
+        funds=10.1,
+        cases=900,
+        complaints=2,
+        sanctions=1,
+        new_members=2,
+        activists=3,
+        applicants=5,
+    ),
+    firm(
+        "B",
+        "甲市",
+        30,
+        10,
+        9,
+        "单独党支部",
+        partners=6,
+        member_partners=3,
+        secretary_in_management=True,
+        charter=True,
+        venue="标准",
+        revenue=800.0,
+        funds=2.0,
+        pro_bono=4,
+        consultations=50,
+    ),
     firm("C", "乙市", 8, 2, 2, "联合党支部", partners=2, member_partners=1, venue="普通", village_advisers=2),
     firm("D", "乙市", 5, 0, 0, "未建立", instructor=True, enterprise_checkups=1),
-    firm("E", "乙市", 15, 4, 3, "联合党支部", partners=3, funds_in_budget=None, gov_advisers=1, petitions=2, lectures=3),
+    firm(
+        "E", "乙市", 15, 4, 3, "联合党支部", partners=3, funds_in_budget=None, gov_advisers=1, petitions=2, lectures=3
+    ),
     firm("F", "甲市", 60, 1, 1, "未建立", instructor=None, members_elsewhere=1),
 ]
 
@@ -43,21 +126,73 @@ FIXED = [
 def test_every_key_hand_computed():
     m = compute(frame(FIXED), small_medium_max=50)
     expected = {
-        "firms": 6, "lawyers": 238, "partners": 41, "members": 67, "full_members": 63, "probationary": 4,
-        "member_partners": 16, "members_elsewhere": 1, "new_members": 2, "activists": 3, "applicants": 5,
-        "firms_with_members": 5, "firms_3plus": 3, "firms_no_members": 1,
-        "org_single_branch": 1, "org_general_branch": 0, "org_committee": 1, "org_joint": 2, "org_none": 2,
-        "org_own": 2, "org_covered": 4, "instructor_firms": 1, "yijiantiao_firms": 1, "secretary_in_management_firms": 2,
-        "charter_firms": 2, "funds_in_budget_firms": 1, "appraisal_firms": 1,
-        "venue_demo": 1, "venue_standard": 1, "venue_basic": 1, "venue_none": 3,
-        "member_meetings": 3, "committee_meetings": 0, "group_meetings": 0, "party_lectures": 4, "theme_days": 6,
-        "training": 100, "legal_aid": 40, "legal_aid_by_members": 20, "pro_bono": 4, "consultations": 50,
-        "village_advisers": 2, "enterprise_checkups": 1, "gov_advisers": 1, "petitions": 2, "lectures": 3,
-        "revenue": 5800.56, "funds": 12.1, "cases": 900, "complaints": 2, "sanctions": 1,
-        "size_le10": 2, "size_11_20": 1, "size_21_50": 1, "size_51_100": 1, "size_gt100": 1, "small_medium_firms": 4,
-        "member_share": 67 / 238, "member_partner_share": 16 / 41, "own_org_rate": 2 / 6, "org_coverage_rate": 4 / 6,
-        "member_firm_coverage_rate": 4 / 5, "should_build_rate": 2 / 3, "work_coverage_rate": 5 / 6,
-        "yijiantiao_rate": 1 / 2, "secretary_in_management_rate": 2 / 2, "charter_rate": 2 / 6,
+        "firms": 6,
+        "lawyers": 238,
+        "partners": 41,
+        "members": 67,
+        "full_members": 63,
+        "probationary": 4,
+        "member_partners": 16,
+        "members_elsewhere": 1,
+        "new_members": 2,
+        "activists": 3,
+        "applicants": 5,
+        "firms_with_members": 5,
+        "firms_3plus": 3,
+        "firms_no_members": 1,
+        "org_single_branch": 1,
+        "org_general_branch": 0,
+        "org_committee": 1,
+        "org_joint": 2,
+        "org_none": 2,
+        "org_own": 2,
+        "org_covered": 4,
+        "instructor_firms": 1,
+        "yijiantiao_firms": 1,
+        "secretary_in_management_firms": 2,
+        "charter_firms": 2,
+        "funds_in_budget_firms": 1,
+        "appraisal_firms": 1,
+        "venue_demo": 1,
+        "venue_standard": 1,
+        "venue_basic": 1,
+        "venue_none": 3,
+        "member_meetings": 3,
+        "committee_meetings": 0,
+        "group_meetings": 0,
+        "party_lectures": 4,
+        "theme_days": 6,
+        "training": 100,
+        "legal_aid": 40,
+        "legal_aid_by_members": 20,
+        "pro_bono": 4,
+        "consultations": 50,
+        "village_advisers": 2,
+        "enterprise_checkups": 1,
+        "gov_advisers": 1,
+        "petitions": 2,
+        "lectures": 3,
+        "revenue": 5800.56,
+        "funds": 12.1,
+        "cases": 900,
+        "complaints": 2,
+        "sanctions": 1,
+        "size_le10": 2,
+        "size_11_20": 1,
+        "size_21_50": 1,
+        "size_51_100": 1,
+        "size_gt100": 1,
+        "small_medium_firms": 4,
+        "member_share": 67 / 238,
+        "member_partner_share": 16 / 41,
+        "own_org_rate": 2 / 6,
+        "org_coverage_rate": 4 / 6,
+        "member_firm_coverage_rate": 4 / 5,
+        "should_build_rate": 2 / 3,
+        "work_coverage_rate": 5 / 6,
+        "yijiantiao_rate": 1 / 2,
+        "secretary_in_management_rate": 2 / 2,
+        "charter_rate": 2 / 6,
         "funds_in_budget_rate": 1 / 6,
     }
     assert set(m) == set(expected)
@@ -72,8 +207,12 @@ def test_empty_city_has_zeros_and_null_rates():
 
 
 def test_aggregate_every_city_and_roster():
-    roster = [RosterFirm("A", "A所", "甲市"), RosterFirm("B", "B所", "甲市"), RosterFirm("X", "X所", "甲市"),
-              RosterFirm("Y", "Y所", "丙市")]
+    roster = [
+        RosterFirm("A", "A所", "甲市"),
+        RosterFirm("B", "B所", "甲市"),
+        RosterFirm("X", "X所", "甲市"),
+        RosterFirm("Y", "Y所", "丙市"),
+    ]
     province, by_city = aggregate(FIXED, CITIES, 50, roster)
     assert set(by_city) == set(CITIES)
     assert by_city["丙市"]["firms"] == 0 and by_city["丙市"]["expected_firms"] == 1
@@ -109,11 +248,21 @@ def returns(draw):
         lawyers = draw(st.integers(1, 200))
         members = draw(st.integers(0, lawyers))
         full = draw(st.integers(0, members))
-        out.append(firm(f"U{i}", draw(st.sampled_from(CITIES)), lawyers, members, full, draw(st.sampled_from(ORGS)),
-                        instructor=draw(st.sampled_from((True, False, None))),
-                        charter=draw(st.booleans()), venue=draw(st.sampled_from(("示范", "标准", "普通", "无"))),
-                        revenue=draw(st.floats(0, 1e5, allow_nan=False).map(lambda x: round(x, 2))),
-                        legal_aid=draw(st.integers(0, 50))))
+        out.append(
+            firm(
+                f"U{i}",
+                draw(st.sampled_from(CITIES)),
+                lawyers,
+                members,
+                full,
+                draw(st.sampled_from(ORGS)),
+                instructor=draw(st.sampled_from((True, False, None))),
+                charter=draw(st.booleans()),
+                venue=draw(st.sampled_from(("示范", "标准", "普通", "无"))),
+                revenue=draw(st.floats(0, 1e5, allow_nan=False).map(lambda x: round(x, 2))),
+                legal_aid=draw(st.integers(0, 50)),
+            )
+        )
     return out
 
 

@@ -1,5 +1,5 @@
-from rtr.phrasing import against_label, count_change, joined, pct, rate_change
-from rtr.report_context import pick_highlights, problem_quotes, warning_counts
+from rtr.reporting.phrasing import against_label, count_change, joined, pct, rate_change
+from rtr.reporting.report_context import pick_highlights, problem_quotes, warning_counts
 
 
 def test_phrases_as_such_reports_write_them():
@@ -31,14 +31,26 @@ def test_highlights_rule():
 
 def test_problem_quotes_and_warning_counts():
     assert problem_quotes([{"problems": "b"}, {"problems": "a"}, {"problems": "b"}, {"problems": None}]) == ["b", "a"]
-    subs = [{"status": "accepted", "findings": [{"rule": "W07"}, {"rule": "W07"}, {"rule": "W01"}]},
-            {"status": "rejected", "findings": [{"rule": "W07"}]}]
+    subs = [
+        {"status": "accepted", "findings": [{"rule": "W07"}, {"rule": "W07"}, {"rule": "W01"}]},
+        {"status": "rejected", "findings": [{"rule": "W07"}]},
+    ]
     counts = warning_counts(subs)
     assert counts["W07"] == 1 and counts["W01"] == 1 and counts["W03"] == 0
 
 
 def test_city_reports_pick_one_per_district():
-    firms = [{"uscc": str(i), "city": "甲", "district": d, "org_type": "党委", "members": 10 - i, "highlights": "x",
-              "firm_name": f"所{i}"} for i, d in enumerate(["东区", "东区", "西区", "南区"])]
+    firms = [
+        {
+            "uscc": str(i),
+            "city": "甲",
+            "district": d,
+            "org_type": "党委",
+            "members": 10 - i,
+            "highlights": "x",
+            "firm_name": f"所{i}",
+        }
+        for i, d in enumerate(["东区", "东区", "西区", "南区"])
+    ]
     assert [h["firm_name"] for h in pick_highlights(firms, "district")] == ["所0", "所2", "所3"]
     assert [h["firm_name"] for h in pick_highlights(firms)] == ["所0"]

@@ -25,9 +25,9 @@ from flows.intake import run_intake
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import GUANGDONG, sqlite_url
-from rtr.periods import Period
-from rtr.sample import make_sample
+from rtr.form.periods import Period
 from rtr.store import Store, files, findings, returns
+from sample.synthetic import make_sample
 from tests.test_intake import drop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,11 +69,27 @@ def pg_server():
     port = _free_port()
     log = data / "server.log"
     run = dict(preexec_fn=demote, capture_output=True, text=True, timeout=120)
-    init = subprocess.run([bindir / "initdb", "-D", data / "db", "-A", "trust", "-U", "rtr", "-E", "UTF8", "--locale", "C"], **run)
+    init = subprocess.run(
+        [bindir / "initdb", "-D", data / "db", "-A", "trust", "-U", "rtr", "-E", "UTF8", "--locale", "C"], **run
+    )
     if init.returncode:
         _unavailable(f"initdb failed: {init.stderr[-500:]}")
-    start = subprocess.run([bindir / "pg_ctl", "-D", data / "db", "-l", log, "-w", "-t", "60", "-o",
-                            f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], **run)
+    start = subprocess.run(
+        [
+            bindir / "pg_ctl",
+            "-D",
+            data / "db",
+            "-l",
+            log,
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        **run,
+    )
     if start.returncode:
         _unavailable(f"pg_ctl start failed: {start.stderr[-500:]} {log.read_text()[-500:] if log.exists() else ''}")
     try:
@@ -104,12 +120,26 @@ def _contents(url: str) -> dict:
     store = Store(url)
     with store.engine.connect() as conn:
         out = {
-            "files": sorted(conn.execute(files.select().with_only_columns(files.c.path, files.c.outcome, files.c.sha256))
-                            .all()),
-            "returns": sorted(conn.execute(returns.select().with_only_columns(
-                returns.c.path, returns.c.sheet, returns.c.uscc, returns.c.period, returns.c.status, returns.c.values_json)).all()),
-            "findings": sorted(conn.execute(findings.select().with_only_columns(
-                findings.c.rule, findings.c.cell, findings.c.message)).all()),
+            "files": sorted(
+                conn.execute(files.select().with_only_columns(files.c.path, files.c.outcome, files.c.sha256)).all()
+            ),
+            "returns": sorted(
+                conn.execute(
+                    returns.select().with_only_columns(
+                        returns.c.path,
+                        returns.c.sheet,
+                        returns.c.uscc,
+                        returns.c.period,
+                        returns.c.status,
+                        returns.c.values_json,
+                    )
+                ).all()
+            ),
+            "findings": sorted(
+                conn.execute(
+                    findings.select().with_only_columns(findings.c.rule, findings.c.cell, findings.c.message)
+                ).all()
+            ),
         }
     store.close()
     return out
@@ -119,8 +149,15 @@ def _report(setup, url: str, tmp: Path, inbox: Path) -> dict:
     cfg = replace(setup.config, receipts=tmp / "回执", archive=tmp / "orig")
     store = Store(url)
     try:
-        result = run_report(replace(setup, config=cfg), Period(2024, 1), inbox=inbox, out_dir=tmp / "out", store=store,
-                            roster=None, today=date(2026, 1, 15))
+        result = run_report(
+            replace(setup, config=cfg),
+            Period(2024, 1),
+            inbox=inbox,
+            out_dir=tmp / "out",
+            store=store,
+            roster=None,
+            today=date(2026, 1, 15),
+        )
     finally:
         store.close()
     summary = dict(result.summary)
@@ -134,7 +171,9 @@ def test_report_on_postgres_equals_report_on_sqlite(setup, pg_url, tmp_path, sch
         drop(tmp_path / "inbox", f.path, f.data)
     on_pg = _report(setup, pg_url, tmp_path / "pg", tmp_path / "inbox")
     on_sqlite = _report(setup, sqlite_url(tmp_path / "s.sqlite"), tmp_path / "lite", tmp_path / "inbox")
-    assert json.dumps(on_pg, sort_keys=True, ensure_ascii=False) == json.dumps(on_sqlite, sort_keys=True, ensure_ascii=False)
+    assert json.dumps(on_pg, sort_keys=True, ensure_ascii=False) == json.dumps(
+        on_sqlite, sort_keys=True, ensure_ascii=False
+    )
     assert _contents(pg_url) == _contents(sqlite_url(tmp_path / "s.sqlite"))
     assert on_pg["metrics"]["firms"] > 40
     # a second run changes nothing
@@ -146,8 +185,16 @@ def _intake_process(url: str, inbox: str, tmp: str, barrier) -> None:
     setup = replace(s, config=replace(s.config, settle_seconds=0))
     store = Store(url)
     barrier.wait()
-    run_intake(setup, inbox=Path(inbox), store=store, receipts_dir=Path(tmp) / "回执", archive_dir=Path(tmp) / "orig",
-               roster=None, today=date(2026, 1, 15), batch_size=10)
+    run_intake(
+        setup,
+        inbox=Path(inbox),
+        store=store,
+        receipts_dir=Path(tmp) / "回执",
+        archive_dir=Path(tmp) / "orig",
+        roster=None,
+        today=date(2026, 1, 15),
+        batch_size=10,
+    )
     store.close()
 
 
@@ -159,8 +206,10 @@ def test_two_machines_sharing_one_postgres_store_store_each_return_once(pg_url, 
     Store(pg_url).close()  # schema first, so both see the same tables
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(2)
-    procs = [ctx.Process(target=_intake_process, args=(pg_url, str(tmp_path / "inbox"), str(tmp_path / f"m{i}"), barrier))
-             for i in range(2)]
+    procs = [
+        ctx.Process(target=_intake_process, args=(pg_url, str(tmp_path / "inbox"), str(tmp_path / f"m{i}"), barrier))
+        for i in range(2)
+    ]
     for p in procs:
         p.start()
     for p in procs:

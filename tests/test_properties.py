@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rtr.examine import examine
-from rtr.layouts import RawCell, find_returns
-from rtr.rules import check_return
-from rtr.values import read_value
-from rtr.workbook import Limits, load_workbook
+from rtr.checking.examine import examine
+from rtr.checking.rules import check_return
+from rtr.reading.layouts import RawCell, find_returns
+from rtr.reading.values import read_value
+from rtr.reading.workbook import Limits, load_workbook
 from tests import reliability
 from tests.conftest import clean_values, form_bytes
 
@@ -25,9 +25,33 @@ from tests.conftest import clean_values, form_bytes
 cell_content = st.one_of(
     st.none(),
     st.text(max_size=40),
-    st.sampled_from(["", " ", "是", "否", "有", "无", "１２", "12人", "3.5万元", "-1", "1e309", "NaN", "#N/A", "=A1+1",
-                     "2024-07-05", "2024年7月5日", "二〇二四年", "9144030071526726XX", "\x00\x1f", "全角　空格",
-                     "9" * 400, "9" * 400 + ".0", "1" + "0" * 30 + "万元"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "是",
+            "否",
+            "有",
+            "无",
+            "１２",
+            "12人",
+            "3.5万元",
+            "-1",
+            "1e309",
+            "NaN",
+            "#N/A",
+            "=A1+1",
+            "2024-07-05",
+            "2024年7月5日",
+            "二〇二四年",
+            "9144030071526726XX",
+            "\x00\x1f",
+            "全角　空格",
+            "9" * 400,
+            "9" * 400 + ".0",
+            "1" + "0" * 30 + "万元",
+        ]
+    ),
     st.sampled_from([1e26, 1e300, -1e26, 2**70, float("inf")]),
     st.integers(min_value=-(10**20), max_value=10**20),
     st.floats(allow_nan=True, allow_infinity=True),
@@ -79,12 +103,21 @@ def test_any_return_content_gives_values_or_findings(schema, ctx, clean_raw, dat
 def test_record_property_counts():
     """Runs after the two above (file order): puts how many cases they tried into the reliability table."""
     if _cases["read"]:
-        reliability.record("Property tests and fuzzing", "any cell content, any field (hypothesis)", _cases["read"],
-                           "a value, a blank or a reason; never an exception", "every case: one of the three holds")
+        reliability.record(
+            "Property tests and fuzzing",
+            "any cell content, any field (hypothesis)",
+            _cases["read"],
+            "a value, a blank or a reason; never an exception",
+            "every case: one of the three holds",
+        )
     if _cases["check"]:
-        reliability.record("Property tests and fuzzing", "1–8 cells of a good return replaced by anything (hypothesis)",
-                           _cases["check"], "checked; each unreadable field has a finding naming it",
-                           "every case: findings compared with the fields that could not be read")
+        reliability.record(
+            "Property tests and fuzzing",
+            "1–8 cells of a good return replaced by anything (hypothesis)",
+            _cases["check"],
+            "checked; each unreadable field has a finding naming it",
+            "every case: findings compared with the fields that could not be read",
+        )
 
 
 def _mutations(good: bytes, rng: random.Random, n: int):
@@ -118,9 +151,14 @@ def test_bounded_fuzz_of_the_reader(schema, ctx):
         outcomes["returns" if examined.problem is None else "reason"] += 1
     assert slowest < 5.0
     assert outcomes["reason"] > 0 and outcomes["returns"] > 0  # the mutations do reach both sides
-    reliability.record("Property tests and fuzzing", "mutated workbook bytes (flips, cuts, inserts, runs; fixed seed)", 600,
-                       f"{outcomes['returns']} still read with their findings, {outcomes['reason']} answered with a reason; "
-                       f"slowest {slowest * 1000:.0f} ms", "every case: returns or a reason, never an exception")
+    reliability.record(
+        "Property tests and fuzzing",
+        "mutated workbook bytes (flips, cuts, inserts, runs; fixed seed)",
+        600,
+        f"{outcomes['returns']} still read with their findings, {outcomes['reason']} answered with a reason; "
+        f"slowest {slowest * 1000:.0f} ms",
+        "every case: returns or a reason, never an exception",
+    )
 
 
 def test_load_workbook_never_raises_on_random_bytes():

@@ -2,8 +2,9 @@ import io
 
 from openpyxl import load_workbook as ox_load
 
-from rtr.findings import Finding
-from rtr.receipts import ReceiptData, ReceiptReturn, build_receipt, receipt_name
+from rtr.checking.findings import Finding
+from rtr.filenames import receipt_name
+from rtr.workbooks.receipts import ReceiptData, ReceiptReturn, build_receipt
 
 
 def test_receipt_names_are_safe_and_unique():
@@ -15,9 +16,17 @@ def test_receipt_names_are_safe_and_unique():
 
 
 def test_text_from_a_return_never_becomes_a_formula():
-    f = Finding("E02", "error", "=HYPERLINK(\"http://x\",\"点我\")", sheet="表", cell="D5", value="=1+1", label="执业律师数")
-    data = ReceiptData("a.xlsx", "2026-01-01", "0" * 64, "processed", None,
-                       [ReceiptReturn("=cmd|' /C calc'!A0", "+31", "2024H1", "表", None, "rejected", [f])])
+    f = Finding(
+        "E02", "error", '=HYPERLINK("http://x","点我")', sheet="表", cell="D5", value="=1+1", label="执业律师数"
+    )
+    data = ReceiptData(
+        "a.xlsx",
+        "2026-01-01",
+        "0" * 64,
+        "processed",
+        None,
+        [ReceiptReturn("=cmd|' /C calc'!A0", "+31", "2024H1", "表", None, "rejected", [f])],
+    )
     wb = ox_load(io.BytesIO(build_receipt(data, "报表")))
     cells = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str) and c.value[:1] in "=+-@"]
     assert cells and all(c.data_type == "s" for c in cells)
@@ -26,10 +35,22 @@ def test_text_from_a_return_never_becomes_a_formula():
 
 
 def test_receipt_lists_every_return_and_finding():
-    findings = [Finding("W07", "warning", "三会一课不足", sheet="表", cell="D38", value="5", label="主题党日活动", remark="线上开展")]
-    data = ReceiptData("x.xlsx", "2026-01-01", "ab" * 32, "processed", None,
-                       [ReceiptReturn("甲所", "31", "2024H1", "表", None, "accepted", findings),
-                        ReceiptReturn("乙所", "32", None, "表", 7, "rejected", [])])
+    findings = [
+        Finding(
+            "W07", "warning", "三会一课不足", sheet="表", cell="D38", value="5", label="主题党日活动", remark="线上开展"
+        )
+    ]
+    data = ReceiptData(
+        "x.xlsx",
+        "2026-01-01",
+        "ab" * 32,
+        "processed",
+        None,
+        [
+            ReceiptReturn("甲所", "31", "2024H1", "表", None, "accepted", findings),
+            ReceiptReturn("乙所", "32", None, "表", 7, "rejected", []),
+        ],
+    )
     ws = ox_load(io.BytesIO(build_receipt(data, "报表"))).active
     text = "\n".join(" ".join(str(c.value) for c in row if c.value is not None) for row in ws.iter_rows())
     assert "甲所" in text and "已采用" in text and "乙所" in text and "退回修改" in text and "（无法识别）" in text

@@ -13,12 +13,12 @@ from openpyxl import load_workbook as ox_load
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import sqlite_url
-from rtr.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS
-from rtr.periods import Period
-from rtr.roster import RosterFirm
-from rtr.sample import make_sample
+from rtr.form.periods import Period
+from rtr.reading.roster import RosterFirm
+from rtr.reporting.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS
 from rtr.store import Store
-from rtr.summary_workbook import CITY_COLUMNS
+from rtr.workbooks.summary_workbook import CITY_COLUMNS
+from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes, valid_uscc
 from tests.test_intake import drop
 
@@ -35,8 +35,15 @@ def setup(tmp_path):
 def report(setup, tmp_path, period="2024H1", roster=None):
     store = Store(sqlite_url(tmp_path / "r.sqlite"))
     try:
-        return run_report(setup, Period(int(period[:4]), int(period[-1])), inbox=tmp_path / "inbox", out_dir=tmp_path / "out",
-                          store=store, roster=roster, today=date(2026, 1, 15))
+        return run_report(
+            setup,
+            Period(int(period[:4]), int(period[-1])),
+            inbox=tmp_path / "inbox",
+            out_dir=tmp_path / "out",
+            store=store,
+            roster=roster,
+            today=date(2026, 1, 15),
+        )
     finally:
         store.close()
 
@@ -46,8 +53,17 @@ def test_summary_has_every_key_and_rerun_is_identical(setup, tmp_path, schema):
     for f in sample.files:
         drop(tmp_path / "inbox", f.path, f.data)
     first = report(setup, tmp_path).summary
-    assert set(first) == {"period", "generated_at", "metrics", "by_city", "changes", "submissions", "unreadable",
-                          "unassigned", "missing"}
+    assert set(first) == {
+        "period",
+        "generated_at",
+        "metrics",
+        "by_city",
+        "changes",
+        "submissions",
+        "unreadable",
+        "unassigned",
+        "missing",
+    }
     assert set(first["metrics"]) == {*COUNT_KEYS, *RATES, *SUBMISSION_KEYS} - {"missing"}
     assert list(first["by_city"]) == list(setup.config.cities)
     assert first["changes"] == {"hoh": None, "yoy": None} and first["missing"] is None
@@ -69,7 +85,10 @@ def test_changes_against_stored_history_and_roster(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "2023H2/a.xlsx", form_bytes(schema, clean_values() | {"period": "2023H2", "lawyers": 25}))
     drop(tmp_path / "inbox", "2023H1/a.xlsx", form_bytes(schema, clean_values() | {"period": "2023H1", "lawyers": 20}))
     drop(tmp_path / "inbox", "2024H1/a.xlsx", form_bytes(schema, clean_values()))
-    roster = [RosterFirm(valid_uscc(), "广东信达&合诚律师事务所", "广州市"), RosterFirm("31440000MD000000X", "未报所", "深圳市")]
+    roster = [
+        RosterFirm(valid_uscc(), "广东信达&合诚律师事务所", "广州市"),
+        RosterFirm("31440000MD000000X", "未报所", "深圳市"),
+    ]
     s = report(setup, tmp_path, roster=roster).summary
     assert s["changes"]["hoh"]["period"] == "2023H2" and s["changes"]["hoh"]["lawyers"] == {"delta": 5, "relative": 0.2}
     assert s["changes"]["yoy"]["period"] == "2023H1" and s["changes"]["yoy"]["lawyers"]["delta"] == 10
@@ -80,7 +99,11 @@ def test_changes_against_stored_history_and_roster(setup, tmp_path, schema):
 
 
 def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
-    hostile = clean_values() | {"firm_name": "信达&合诚<联合>律师事务所", "district": "=HYPERLINK(\"http://x\")", "theme_days": 5}
+    hostile = clean_values() | {
+        "firm_name": "信达&合诚<联合>律师事务所",
+        "district": '=HYPERLINK("http://x")',
+        "theme_days": 5,
+    }
     drop(tmp_path / "inbox", "a.xlsx", form_bytes(schema, hostile))
     report(setup, tmp_path)
     wb = ox_load(tmp_path / "out/2024H1/汇总表.xlsx")
@@ -88,7 +111,7 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     detail = wb["律所明细"]
     values = [c.value for c in detail[2]]
     assert "信达&合诚<联合>律师事务所" in values
-    formula_like = next(c for c in detail[2] if c.value == "=HYPERLINK(\"http://x\")")
+    formula_like = next(c for c in detail[2] if c.value == '=HYPERLINK("http://x")')
     assert formula_like.data_type == "s"
     assert detail.freeze_panes == "A2"
     city = wb["分地市"]

@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from rtr.examine import to_new_return
-from rtr.rules import HISTORY_FIELDS, Thresholds, check_return, history_findings
+from rtr.checking.examine import to_new_return
+from rtr.checking.rules import HISTORY_FIELDS, Thresholds, check_return, history_findings
 from tests.conftest import check, clean_values, form_bytes, read_returns, rules_of, valid_uscc
 
 
@@ -33,21 +33,86 @@ FIRES = {
     "E05": (dict(city="长沙市"), "B5"),
     "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "D15"),
     "E07": (dict(full_members=10), "D15"),
-    "E08": (dict(lawyers=6, partners=3, members=2, full_members=2, probationary=0, new_members=0, members_elsewhere=0, member_partners=2), "D24"),
+    "E08": (
+        dict(
+            lawyers=6,
+            partners=3,
+            members=2,
+            full_members=2,
+            probationary=0,
+            new_members=0,
+            members_elsewhere=0,
+            member_partners=2,
+        ),
+        "D24",
+    ),
     "E09": (dict(member_partners=9), "D18"),
     "E10": (dict(legal_aid_by_members=21), "D43"),
     "E11": (dict(members_elsewhere=13), "D19"),
     "E12": (dict(partners=31), "D12"),
-    "E13": (dict(org_type="联合党支部", joint_branch="第一联合党支部", members=0, full_members=0, probationary=0,
-                 new_members=0, members_elsewhere=0, member_partners=0, director_is_member=False, secretary_is_director=False), "D24"),
-    "E14": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=0, director_is_member=False, secretary_is_director=False, instructor=True), "D27"),
+    "E13": (
+        dict(
+            org_type="联合党支部",
+            joint_branch="第一联合党支部",
+            members=0,
+            full_members=0,
+            probationary=0,
+            new_members=0,
+            members_elsewhere=0,
+            member_partners=0,
+            director_is_member=False,
+            secretary_is_director=False,
+        ),
+        "D24",
+    ),
+    "E14": (
+        dict(
+            org_type="未建立",
+            members=0,
+            full_members=0,
+            probationary=0,
+            new_members=0,
+            members_elsewhere=0,
+            member_partners=0,
+            director_is_member=False,
+            secretary_is_director=False,
+            instructor=True,
+        ),
+        "D27",
+    ),
     "E15": (dict(director_is_member=False), "D26"),
     "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D24"),
-    "W02": (dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True), "D24"),
-    "W03": (dict(org_type="未建立", members=0, full_members=0, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=0, secretary_is_director=False, secretary_in_management=False, instructor=False), "D30"),
-    "W04": (dict(org_type="联合党支部", members=2, full_members=2, probationary=0, new_members=0, member_partners=2, members_elsewhere=0), "D25"),
+    "W02": (
+        dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True),
+        "D24",
+    ),
+    "W03": (
+        dict(
+            org_type="未建立",
+            members=0,
+            full_members=0,
+            probationary=0,
+            new_members=0,
+            members_elsewhere=0,
+            member_partners=0,
+            secretary_is_director=False,
+            secretary_in_management=False,
+            instructor=False,
+        ),
+        "D30",
+    ),
+    "W04": (
+        dict(
+            org_type="联合党支部",
+            members=2,
+            full_members=2,
+            probationary=0,
+            new_members=0,
+            member_partners=2,
+            members_elsewhere=0,
+        ),
+        "D25",
+    ),
     "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "B4"),
     "W06": (dict(new_members=2), "D20"),
     "W07": (dict(theme_days=5), "D38"),
@@ -79,7 +144,19 @@ def test_rule_fires(ctx, rule):
         # boundaries where the rule must not fire
         (dict(members=30, full_members=29, probationary=1), "E06"),
         (dict(full_members=None, probationary=None), "E07"),  # neither filled
-        (dict(lawyers=6, partners=3, members=3, full_members=3, probationary=0, new_members=0, members_elsewhere=0, member_partners=3), "E08"),
+        (
+            dict(
+                lawyers=6,
+                partners=3,
+                members=3,
+                full_members=3,
+                probationary=0,
+                new_members=0,
+                members_elsewhere=0,
+                member_partners=3,
+            ),
+            "E08",
+        ),
         (dict(member_partners=8, partners=8), "E09"),
         (dict(legal_aid_by_members=20), "E10"),
         (dict(members_elsewhere=12), "E11"),
@@ -98,7 +175,9 @@ def test_rule_does_not_fire(ctx, changes, rule):
 
 
 def test_e01_names_every_missing_required_field(ctx):
-    checked = check(ctx, with_(firm_name=None, uscc=None, period=None, city=None, lawyers=None, members=None, org_type=None))
+    checked = check(
+        ctx, with_(firm_name=None, uscc=None, period=None, city=None, lawyers=None, members=None, org_type=None)
+    )
     missing = {f.field for f in checked.findings if f.rule == "E01"}
     assert missing == {"firm_name", "uscc", "period", "city", "lawyers", "members", "org_type"}
     # blank required counts are unknown, so no rule builds on them
@@ -106,7 +185,7 @@ def test_e01_names_every_missing_required_field(ctx):
 
 
 def test_e01_when_the_row_is_missing(ctx, schema):
-    from rtr.layouts import RawReturn
+    from rtr.reading.layouts import RawReturn
 
     (raw,) = read_returns(schema, form_bytes(schema, clean_values()))
     cells = dict(raw.cells)
@@ -117,9 +196,24 @@ def test_e01_when_the_row_is_missing(ctx, schema):
 
 
 def test_e02_lawyers_zero_and_message(ctx):
-    checked = check(ctx, with_(lawyers=0, members=0, full_members=0, probationary=0, partners=0, member_partners=0,
-                               new_members=0, members_elsewhere=0, org_type="未建立", secretary_is_director=False,
-                               secretary_in_management=False, instructor=True, director_is_member=False))
+    checked = check(
+        ctx,
+        with_(
+            lawyers=0,
+            members=0,
+            full_members=0,
+            probationary=0,
+            partners=0,
+            member_partners=0,
+            new_members=0,
+            members_elsewhere=0,
+            org_type="未建立",
+            secretary_is_director=False,
+            secretary_in_management=False,
+            instructor=True,
+            director_is_member=False,
+        ),
+    )
     (f,) = [f for f in checked.findings if f.rule == "E02"]
     assert f.field == "lawyers" and "不少于1" in f.message and f.value == "0"
 
@@ -144,8 +238,21 @@ def test_e11_new_members(ctx):
 def test_thresholds_come_from_config(ctx):
     loose = replace(ctx, thresholds=Thresholds(min_theme_days=5, own_org_min_full_members=2))
     assert "W07" not in rules_of(check(loose, with_(theme_days=5)))
-    assert "E08" not in rules_of(check(loose, with_(lawyers=6, partners=3, members=2, full_members=2, probationary=0, new_members=0,
-                                                    members_elsewhere=0, member_partners=2)))
+    assert "E08" not in rules_of(
+        check(
+            loose,
+            with_(
+                lawyers=6,
+                partners=3,
+                members=2,
+                full_members=2,
+                probationary=0,
+                new_members=0,
+                members_elsewhere=0,
+                member_partners=2,
+            ),
+        )
+    )
 
 
 def test_warning_carries_the_firms_remark(ctx):

@@ -4,11 +4,11 @@ import collections
 
 import pytest
 
+from rtr.checking.examine import SPREADSHEET, classify, examine
 from rtr.config import GUANGDONG
-from rtr.examine import SPREADSHEET, classify, examine
-from rtr.periods import Period
-from rtr.sample import RULE_BREAKS, make_sample
-from rtr.workbook import Limits
+from rtr.form.periods import Period
+from rtr.reading.workbook import Limits
+from sample.synthetic import RULE_BREAKS, make_sample
 
 P = Period(2024, 1)
 
@@ -25,7 +25,7 @@ def test_deterministic_by_seed(schema):
 def test_distribution_looks_national(schema):
     import random
 
-    from rtr.sample import synth_firm
+    from sample.synthetic import synth_firm
 
     rng = random.Random(1)
     firms = [synth_firm(rng, P, "广州市", f"律所{i}") for i in range(4000)]

@@ -16,7 +16,7 @@ from flows.documents import render_documents
 from flows.report import run_report
 from flows.settings import load_setup
 from rtr.config import sqlite_url
-from rtr.periods import Period
+from rtr.form.periods import Period
 from rtr.store import Store
 from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def setup(tmp_path):
     s = load_setup(ROOT / "config.toml")
     return replace(s, config=replace(s.config, settle_seconds=0, receipts=tmp_path / "回执", archive=tmp_path / "orig"))
+
 
 HOSTILE = {
     "firm_name": '=HYPERLINK("http://evil.example","点我")&<w:p/>]]>律师事务所',
@@ -50,8 +51,16 @@ def test_hostile_text_stays_text_in_every_output(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "深圳市/正常.xlsx", form_bytes(schema, other))
     store = Store(sqlite_url(tmp_path / "r.sqlite"))
     try:
-        result = run_report(setup, Period(2024, 1), inbox=tmp_path / "inbox", out_dir=tmp_path / "out", store=store,
-                            roster=None, today=date(2026, 1, 15), documents=render_documents)
+        result = run_report(
+            setup,
+            Period(2024, 1),
+            inbox=tmp_path / "inbox",
+            out_dir=tmp_path / "out",
+            store=store,
+            roster=None,
+            today=date(2026, 1, 15),
+            documents=render_documents,
+        )
     finally:
         store.close()
     assert result.summary["metrics"]["firms"] == 2
@@ -62,8 +71,11 @@ def test_hostile_text_stays_text_in_every_output(setup, tmp_path, schema):
     for path in workbooks:
         for xml in _sheet_xml(path):
             assert not re.search(rb"<f[\s>/]", xml), path  # no formula of any kind
-    seen_as_text = any(b"=HYPERLINK(&quot;http://evil.example" in xml or b'=HYPERLINK("http://evil.example' in xml
-                       for p in workbooks for xml in _sheet_xml(p))
+    seen_as_text = any(
+        b"=HYPERLINK(&quot;http://evil.example" in xml or b'=HYPERLINK("http://evil.example' in xml
+        for p in workbooks
+        for xml in _sheet_xml(p)
+    )
     assert seen_as_text  # the name is there, as an inline string
 
     documents = sorted(folder.rglob("*.docx"))
@@ -71,7 +83,9 @@ def test_hostile_text_stays_text_in_every_output(setup, tmp_path, schema):
     literal = 0
     for path in documents:
         doc = Document(str(path))  # parses: the XML is whole
-        text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+        text = "\n".join(
+            [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
+        )
         literal += HOSTILE["highlights"] in text
     assert literal  # shown character for character: neither rendered as a template nor taken as XML
 
@@ -79,13 +93,27 @@ def test_hostile_text_stays_text_in_every_output(setup, tmp_path, schema):
     for path in tmp_path.rglob("*"):
         assert ".." not in path.relative_to(tmp_path).parts
         assert path.resolve().is_relative_to(tmp_path.resolve())
-    reliability.record("Security", "formula text in a return (=, +, -, @)", len(workbooks),
-                       "written as inline strings; no <f> element in any sheet of the 汇总表 or the receipts",
-                       "each sheet's XML searched for <f>; the text itself found as a string")
-    reliability.record("Security", "XML and template syntax in a return (<w:p/>, ]]>, {{ }}, {% %}, &)", len(documents),
-                       "documents parse; the text shows character for character", "each .docx parsed; the hostile text found verbatim")
-    reliability.record("Security", "path syntax in file and firm names (../, /etc/passwd)", 2,
-                       "every output below the run's folders", "every path the run wrote resolved and compared with its folder")
+    reliability.record(
+        "Security",
+        "formula text in a return (=, +, -, @)",
+        len(workbooks),
+        "written as inline strings; no <f> element in any sheet of the 汇总表 or the receipts",
+        "each sheet's XML searched for <f>; the text itself found as a string",
+    )
+    reliability.record(
+        "Security",
+        "XML and template syntax in a return (<w:p/>, ]]>, {{ }}, {% %}, &)",
+        len(documents),
+        "documents parse; the text shows character for character",
+        "each .docx parsed; the hostile text found verbatim",
+    )
+    reliability.record(
+        "Security",
+        "path syntax in file and firm names (../, /etc/passwd)",
+        2,
+        "every output below the run's folders",
+        "every path the run wrote resolved and compared with its folder",
+    )
 
 
 def test_store_is_private_and_holds_no_password(tmp_path):
@@ -94,4 +122,6 @@ def test_store_is_private_and_holds_no_password(tmp_path):
     store.close()
     mode = (tmp_path / "s.sqlite").stat().st_mode & 0o777
     assert mode & 0o077 == 0
-    reliability.record("Security", "store file permissions", 1, f"created {oct(mode)} (owner only)", "stat of the new file")
+    reliability.record(
+        "Security", "store file permissions", 1, f"created {oct(mode)} (owner only)", "stat of the new file"
+    )

@@ -11,7 +11,7 @@ import pytest
 
 from flows.settings import load_setup
 from rtr.config import ConfigError
-from rtr.periods import Period
+from rtr.form.periods import Period
 from rtr.schedule import next_report_runs
 from tests import reliability
 
@@ -55,7 +55,9 @@ def test_prefect_yaml_deploys_what_serve_serves():
 
     setup = load_setup(ROOT / "config.toml")
     served = {d.name: d for d in build_deployments(setup, ROOT / "config.toml")}
-    declared = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    declared = {
+        d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    }
     assert declared.keys() == served.keys()
     for name, d in declared.items():
         module, _, attr = d["entrypoint"].partition(":")
@@ -84,10 +86,20 @@ def test_a_second_serve_on_the_same_store_refuses(tmp_path):
             pass
         config = tmp_path / "config.toml"
         config.write_text(f'[paths]\nstore = "{tmp_path / "r.sqlite"}"\n', encoding="utf-8")
-        result = subprocess.run([sys.executable, "-m", "flows", "serve", "--config", str(config)], cwd=ROOT,
-                                capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-m", "flows", "serve", "--config", str(config)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 2 and "另一个 serve" in result.stderr and "Traceback" not in result.stderr
-        reliability.record("Concurrency", "a second `serve` on the same store", 1,
-                           f"refused, exit 2: {result.stderr.strip().splitlines()[-1].split('（')[0]}", "the first keeps its lock")
+        reliability.record(
+            "Concurrency",
+            "a second `serve` on the same store",
+            1,
+            f"refused, exit 2: {result.stderr.strip().splitlines()[-1].split('（')[0]}",
+            "the first keeps its lock",
+        )
     with serve_lock(setup):  # released: it can be taken again
         pass

@@ -34,10 +34,19 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 @pytest.fixture
 def prefect_server(tmp_path):
     port = free_port()
-    env = os.environ | {"PREFECT_HOME": str(tmp_path / "prefect"), "DO_NOT_TRACK": "1",
-                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2"}
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-ui"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    env = os.environ | {
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port), "--no-ui"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
     def healthy() -> bool:
         try:
@@ -53,16 +62,27 @@ def prefect_server(tmp_path):
         server.wait(30)
 
 
-def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survives_a_restart(prefect_server, tmp_path, schema):
+def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survives_a_restart(
+    prefect_server, tmp_path, schema
+):
     config = tmp_path / "config.toml"
-    config.write_text('[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
-                      "[intake]\nsettle_seconds = 2\n[schedule]\nscan_every_minutes = 0.1\n", encoding="utf-8")
+    config.write_text(
+        '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
+        "[intake]\nsettle_seconds = 2\n[schedule]\nscan_every_minutes = 0.1\n",
+        encoding="utf-8",
+    )
     inbox = tmp_path / "inbox"
     inbox.mkdir()
+
     def start_serve(name: str) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "flows", "serve", "--config", str(config)], cwd=ROOT,
-                                env=prefect_server | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"},
-                                stdout=(tmp_path / name).open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "flows", "serve", "--config", str(config)],
+            cwd=ROOT,
+            env=prefect_server | {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO"},
+            stdout=(tmp_path / name).open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def stop(process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGINT)
@@ -103,5 +123,8 @@ def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survive
         stop(serve)
     db = sqlite3.connect(tmp_path / "data/r.sqlite")
     assert sorted(db.execute("SELECT path, outcome FROM files").fetchall()) == [
-        ("a.xlsx", "processed"), ("b.xlsx", "processed"), ("c.xlsx", "processed")]
+        ("a.xlsx", "processed"),
+        ("b.xlsx", "processed"),
+        ("c.xlsx", "processed"),
+    ]
     assert db.execute("SELECT COUNT(*), SUM(status = 'accepted') FROM returns").fetchone() == (3, 3)

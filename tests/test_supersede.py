@@ -1,4 +1,4 @@
-from rtr.supersede import Candidate, resolve
+from rtr.checking.supersede import Candidate, resolve
 
 
 def c(id, passed=True, date=None, mtime=1000.0, path="a.xlsx", row=None):
@@ -21,7 +21,10 @@ def test_rejected_never_supersedes_accepted():
 
 def test_accepted_supersedes_earlier_rejected_and_rejected_replaces_rejected():
     assert resolve([c(1, passed=False, date="2024-07-01"), c(2, date="2024-07-05")]) == {1: "superseded", 2: "accepted"}
-    assert resolve([c(1, passed=False, date="2024-07-01"), c(2, passed=False, date="2024-07-02")]) == {1: "superseded", 2: "rejected"}
+    assert resolve([c(1, passed=False, date="2024-07-01"), c(2, passed=False, date="2024-07-02")]) == {
+        1: "superseded",
+        2: "rejected",
+    }
 
 
 def test_roster_rows_in_one_file_order_by_row():
@@ -29,5 +32,10 @@ def test_roster_rows_in_one_file_order_by_row():
 
 
 def test_order_does_not_depend_on_input_order():
-    items = [c(1, date="2024-07-05"), c(2, mtime=3e9), c(3, passed=False, date="2024-08-01"), c(4, date="2024-07-05", mtime=2.0)]
+    items = [
+        c(1, date="2024-07-05"),
+        c(2, mtime=3e9),
+        c(3, passed=False, date="2024-08-01"),
+        c(4, date="2024-07-05", mtime=2.0),
+    ]
     assert resolve(items) == resolve(list(reversed(items)))

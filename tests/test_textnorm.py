@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtr import textnorm
-from rtr.textnorm import _T2S, _T2S_CHANGING, match_key
+from rtr.form import textnorm
+from rtr.form.textnorm import _T2S, _T2S_CHANGING, match_key
 
 convert = textnorm.to_simplified.__wrapped__  # uncached, so each call takes the path under test
 
@@ -25,8 +25,12 @@ def test_every_changing_dictionary_entry_is_still_converted():
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from(sorted(_T2S_CHANGING)[:200] + list("广州市律师事务所党支部一目了然上链 ：，（）ab1")),
-               max_size=30))
+@given(
+    st.text(
+        alphabet=st.sampled_from(sorted(_T2S_CHANGING)[:200] + list("广州市律师事务所党支部一目了然上链 ：，（）ab1")),
+        max_size=30,
+    )
+)
 def test_mixed_text_converts_as_the_converter_does(text):
     assert convert(text) == _T2S.convert(text)
 

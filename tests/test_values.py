@@ -2,10 +2,10 @@ from datetime import date, datetime
 
 import pytest
 
-from rtr.periods import Period, latest_ended, parse_period
-from rtr.textnorm import match_key
-from rtr.uscc import uscc_problem
-from rtr.values import city_index, read_amount, read_count, read_date, read_enum, read_value, read_yesno
+from rtr.form.periods import Period, latest_ended, parse_period
+from rtr.form.textnorm import match_key
+from rtr.form.uscc import uscc_problem
+from rtr.reading.values import city_index, read_amount, read_count, read_date, read_enum, read_value, read_yesno
 from tests.conftest import valid_uscc
 
 
@@ -26,7 +26,10 @@ def test_count_minimum():
     assert read_count(1, minimum=1).value == 1
 
 
-@pytest.mark.parametrize(("raw", "value"), [("1,234.5", 1234.5), ("1234.5万元", 1234.5), (3.14159, 3.14), ("０.５", 0.5), (7, 7.0), ("2.005", 2.01)])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("1,234.5", 1234.5), ("1234.5万元", 1234.5), (3.14159, 3.14), ("０.５", 0.5), (7, 7.0), ("2.005", 2.01)],
+)
 def test_amount(raw, value):
     assert read_amount(raw).value == value
 
@@ -54,14 +57,26 @@ def test_yesno_other_is_error_and_blank_is_unknown(schema):
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("独立党支部", "单独党支部"), ("单独建立党支部", "单独党支部"), ("党总支部", "党总支"), ("联合支部", "联合党支部"),
-     ("未建", "未建立"), ("暂未建立", "未建立"), ("无", "未建立"), ("黨委", "党委"), (" 单独党支部 ", "单独党支部")],
+    [
+        ("独立党支部", "单独党支部"),
+        ("单独建立党支部", "单独党支部"),
+        ("党总支部", "党总支"),
+        ("联合支部", "联合党支部"),
+        ("未建", "未建立"),
+        ("暂未建立", "未建立"),
+        ("无", "未建立"),
+        ("黨委", "党委"),
+        (" 单独党支部 ", "单独党支部"),
+    ],
 )
 def test_org_type_aliases(raw, value, schema):
     assert read_enum(raw, schema.by_key["org_type"]).value == value
 
 
-@pytest.mark.parametrize(("raw", "value"), [("示范场所", "示范"), ("标准场所", "标准"), ("普通场所", "普通"), ("一般", "普通"), ("没有", "无")])
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("示范场所", "示范"), ("标准场所", "标准"), ("普通场所", "普通"), ("一般", "普通"), ("没有", "无")],
+)
 def test_venue_aliases(raw, value, schema):
     assert read_enum(raw, schema.by_key["venue"]).value == value
 
@@ -71,7 +86,17 @@ def test_enum_rejects(schema):
 
 
 @pytest.mark.parametrize(
-    "raw", [datetime(2024, 7, 5, 0, 0), date(2024, 7, 5), 45478, 45478.0, "2024-07-05", "2024/7/5", "2024年7月5日", "２０２４-07-05"]
+    "raw",
+    [
+        datetime(2024, 7, 5, 0, 0),
+        date(2024, 7, 5),
+        45478,
+        45478.0,
+        "2024-07-05",
+        "2024/7/5",
+        "2024年7月5日",
+        "２０２４-07-05",
+    ],
 )
 def test_dates(raw):
     assert read_date(raw).value == date(2024, 7, 5)
@@ -84,14 +109,38 @@ def test_bad_dates(raw):
 
 @pytest.mark.parametrize(
     "text",
-    ["2024H1", "2024h1", "2024-H1", "2024年上半年", "2024年度上半年", "2024年1-6月", "2024年1月-6月", "2024年1—6月",
-     "２０２４Ｈ１", "2024年上半年", "2024 年 上半年", "2024年1－6月"],
+    [
+        "2024H1",
+        "2024h1",
+        "2024-H1",
+        "2024年上半年",
+        "2024年度上半年",
+        "2024年1-6月",
+        "2024年1月-6月",
+        "2024年1—6月",
+        "２０２４Ｈ１",
+        "2024年上半年",
+        "2024 年 上半年",
+        "2024年1－6月",
+    ],
 )
 def test_period_forms_h1(text):
     assert parse_period(text) == Period(2024, 1)
 
 
-@pytest.mark.parametrize("text", ["2024H2", "2024-H2", "2024年下半年", "2024年度下半年", "2024年7-12月", "2024年7月-12月", "2024年7—12月", "2024年下半年"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024H2",
+        "2024-H2",
+        "2024年下半年",
+        "2024年度下半年",
+        "2024年7-12月",
+        "2024年7月-12月",
+        "2024年7—12月",
+        "2024年下半年",
+    ],
+)
 def test_period_forms_h2(text):
     assert parse_period(text) == Period(2024, 2)
 

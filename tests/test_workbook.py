@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from rtr.workbook import Limits, load_workbook
+from rtr.reading.workbook import Limits, load_workbook
 from tests.conftest import clean_values, form_bytes
 from tests.hostile_corpus import entity_bomb, rewrite, zip_bomb
 
@@ -54,7 +54,7 @@ def test_encrypted_workbook(good):
 
 
 def test_xls_content_named_xlsx_and_the_reverse(good):
-    from rtr.sample import grid_xls
+    from sample.synthetic import grid_xls
 
     assert "扩展名" in problem(grid_xls([["a"]], "s"), ".xlsx")
     assert "扩展名" in problem(good, ".xls")

@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 
-from rtr.xlsxwrite import Style, Workbook
+from rtr.workbooks.xlsxwrite import Style, Workbook
 
 BOLD = Style(bold=True)
 RED = Style(fill="FF0000")
@@ -42,8 +42,13 @@ def test_sheet_names_and_filters_are_each_workbooks_own():
             ws.autofilter = "A1:B2" if name == "三" and len(seen) == 1 else None
         book = read_back(wb)
         seen.append([(ws.title, ws.auto_filter.ref) for ws in book.worksheets])
-    assert seen == [[("一", None), ("二", None)], [("三", "A1:B2")], [("一", None), ("二", None)], [("A&B", None)],
-                    [("三", None)]]
+    assert seen == [
+        [("一", None), ("二", None)],
+        [("三", "A1:B2")],
+        [("一", None), ("二", None)],
+        [("A&B", None)],
+        [("三", None)],
+    ]
 
 
 def test_a_fresh_style_for_every_cell_still_formats_each_cell():

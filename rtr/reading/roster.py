@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from rtr.layouts import ROSTER, find_returns
-from rtr.schema import FormSchema
-from rtr.textnorm import cell_text, match_key
-from rtr.workbook import Sheet
+from rtr.form.schema import FormSchema
+from rtr.form.textnorm import cell_text, match_key
+from rtr.reading.layouts import ROSTER, find_returns
+from rtr.reading.workbook import Sheet
 
 
 @dataclass(frozen=True)
@@ -31,5 +31,8 @@ def parse_roster(sheets: list[Sheet], schema: FormSchema, cities: dict[str, str]
         if not uscc:
             continue
         city = text.get("city", "")
-        firms.setdefault(uscc, RosterFirm(uscc, text.get("firm_name", ""), cities.get(match_key(city), city), text.get("district", "")))
+        firms.setdefault(
+            uscc,
+            RosterFirm(uscc, text.get("firm_name", ""), cities.get(match_key(city), city), text.get("district", "")),
+        )
     return list(firms.values())

@@ -6,11 +6,11 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from rtr.findings import FILE, Finding
-from rtr.layouts import find_returns
-from rtr.records import NewReturn
-from rtr.rules import CheckedReturn, RuleContext, check_return
-from rtr.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
+from rtr.checking.findings import FILE, Finding
+from rtr.checking.records import NewReturn
+from rtr.checking.rules import CheckedReturn, RuleContext, check_return
+from rtr.reading.layouts import find_returns
+from rtr.reading.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
 
 SPREADSHEET = "spreadsheet"
 

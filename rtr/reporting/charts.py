@@ -57,7 +57,9 @@ def trend(periods: list[str], series: dict[str, list[float | None]], title: str,
     for i, (label, values) in enumerate(series.items()):
         points = [(p, v * 100) for p, v in zip(periods, values, strict=True) if v is not None]
         if points:
-            ax.plot([p for p, _ in points], [v for _, v in points], marker="o", label=label, color=_COLORS[i % len(_COLORS)])
+            ax.plot(
+                [p for p, _ in points], [v for _, v in points], marker="o", label=label, color=_COLORS[i % len(_COLORS)]
+            )
     ax.set_ylim(0, 100)
     ax.set_ylabel("%", fontproperties=prop)
     ax.set_title(title, fontproperties=prop)

@@ -122,12 +122,27 @@ def _member(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int)
 
 
 # the parts calamine parses besides worksheets; the rest (themes, drawings, docProps) it never opens
-_READ_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml", "[Content_Types].xml")
+_READ_PARTS = (
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/sharedStrings.xml",
+    "xl/styles.xml",
+    "[Content_Types].xml",
+)
 
 
 # what zipfile and zlib raise on a damaged or exotic archive (a fuzz test met each of these)
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError, RuntimeError,
-               KeyError, struct.error)
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    KeyError,
+    struct.error,
+)
 
 
 def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, frozenset[str]]]:
@@ -152,8 +167,11 @@ def _inspect_zip(data: bytes, limits: Limits) -> tuple[str | None, dict[str, fro
     limit = limits.max_uncompressed_bytes
     try:
         by_name = {i.filename: i for i in infos}
-        bodies = {n: _member(data, zf, by_name[n], limit) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
-                  if n in by_name}
+        bodies = {
+            n: _member(data, zf, by_name[n], limit)
+            for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+            if n in by_name
+        }
         worksheet_names = _worksheet_names(*bodies.values()) if len(bodies) == 2 else {}
         if len(worksheet_names) > limits.max_sheets:
             return f"工作表数量过多（{len(worksheet_names)}个），超出安全限制", {}

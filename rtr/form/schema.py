@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from rtr.textnorm import match_key
+from rtr.form.textnorm import match_key
 
 HEADER = "header"
 INDICATOR = "indicator"
@@ -116,4 +116,4 @@ def parse_schema(text: str) -> FormSchema:
 
 
 def default_schema_text() -> str:
-    return resources.files("rtr").joinpath("form.toml").read_text(encoding="utf-8")
+    return resources.files("rtr.form").joinpath("form.toml").read_text(encoding="utf-8")

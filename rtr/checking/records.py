@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rtr.findings import Finding
+from rtr.checking.findings import Finding
 
 
 @dataclass(frozen=True)

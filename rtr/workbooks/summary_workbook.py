@@ -4,23 +4,48 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from rtr.findings import SEVERITY_LABELS
-from rtr.metrics import COUNT_KEYS, LABELS, RATES
-from rtr.receipts import STATUS_LABELS
-from rtr.schema import FormSchema
-from rtr.xlsxwrite import Sheet, Style, Workbook, col_letter
+from rtr.checking.findings import SEVERITY_LABELS
+from rtr.form.schema import FormSchema
+from rtr.reporting.metrics import COUNT_KEYS, LABELS, RATES
+from rtr.workbooks.receipts import STATUS_LABELS
+from rtr.workbooks.xlsxwrite import Sheet, Style, Workbook, col_letter
 
 _HEAD = Style(font="黑体", bold=True, color="FFFFFF", fill="1F4E79", h="center", v="center", wrap=True)
 _TITLE = Style(font="黑体", size=14, bold=True)
 _TOTAL = Style(bold=True)
-CITY_COLUMNS = ("firms", "lawyers", "members", "member_share", "org_own", "org_joint", "org_none", "own_org_rate",
-                "org_coverage_rate", "work_coverage_rate", "should_build_rate", "yijiantiao_rate", "charter_rate",
-                "legal_aid", "pro_bono", "expected_firms", "reported_firms", "report_rate")
+CITY_COLUMNS = (
+    "firms",
+    "lawyers",
+    "members",
+    "member_share",
+    "org_own",
+    "org_joint",
+    "org_none",
+    "own_org_rate",
+    "org_coverage_rate",
+    "work_coverage_rate",
+    "should_build_rate",
+    "yijiantiao_rate",
+    "charter_rate",
+    "legal_aid",
+    "pro_bono",
+    "expected_firms",
+    "reported_firms",
+    "report_rate",
+)
 PERCENT_KEYS = frozenset({*RATES, "report_rate"})
 
 
-def _table(ws: Sheet, heads: list[str], rows: list[list[object]], formats: dict[int, str] | None = None,
-           widths: list[int] | None = None, *, first_row: int = 1, row_styles: dict[int, Style] | None = None) -> None:
+def _table(
+    ws: Sheet,
+    heads: list[str],
+    rows: list[list[object]],
+    formats: dict[int, str] | None = None,
+    widths: list[int] | None = None,
+    *,
+    first_row: int = 1,
+    row_styles: dict[int, Style] | None = None,
+) -> None:
     """A header row and data rows from `first_row`; `formats` (by 1-based column) apply to numbers."""
     ws.row(first_row, heads, _HEAD, height=30)
     styles_by_format = {fmt: Style(fmt=fmt) for fmt in (formats or {}).values()}
@@ -29,7 +54,8 @@ def _table(ws: Sheet, heads: list[str], rows: list[list[object]], formats: dict[
         if formats:
             styles = [
                 (replace(base, fmt=formats[col]) if base else styles_by_format[formats[col]])
-                if col in formats and isinstance(value, int | float) and not isinstance(value, bool) else base
+                if col in formats and isinstance(value, int | float) and not isinstance(value, bool)
+                else base
                 for col, value in enumerate(row, 1)
             ]
             ws.row(r, row, styles)
@@ -38,7 +64,9 @@ def _table(ws: Sheet, heads: list[str], rows: list[list[object]], formats: dict[
     ws.freeze = f"A{first_row + 1}"
     ws.autofilter = f"A{first_row}:{col_letter(max(1, len(heads)))}{max(first_row, first_row + len(rows))}"
     for col, head in enumerate(heads, 1):
-        longest = max([len(str(head)) * 2] + [len(str(r[col - 1])) * (2 if _wide(r[col - 1]) else 1) for r in rows[:500]])
+        longest = max(
+            [len(str(head)) * 2] + [len(str(r[col - 1])) * (2 if _wide(r[col - 1]) else 1) for r in rows[:500]]
+        )
         ws.widths[col] = widths[col - 1] if widths else min(max(8, longest + 2), 60)
 
 
@@ -50,7 +78,9 @@ def _metric_format(key: str) -> str:
     return "0.0%" if key in PERCENT_KEYS else "#,##0.00" if key in ("revenue", "funds") else "#,##0"
 
 
-def build_summary_workbook(summary: dict, cities: tuple[str, ...], firms: list[dict], schema: FormSchema, title: str) -> bytes:
+def build_summary_workbook(
+    summary: dict, cities: tuple[str, ...], firms: list[dict], schema: FormSchema, title: str
+) -> bytes:
     wb = Workbook()
     ws = wb.sheet("全省汇总")
     m = summary["metrics"]
@@ -60,8 +90,11 @@ def build_summary_workbook(summary: dict, cities: tuple[str, ...], firms: list[d
     ws.row(2, ["指标", "本期", "较上半年（环比）", "较上年同期（同比）", "字段"], _HEAD, height=30)
     for r, key in enumerate(keys, 3):
         change = Style(fmt="+0.0;-0.0;0.0" if key in RATES else "+#,##0.##;-#,##0.##;0")
-        ws.row(r, [LABELS[key], m.get(key), _change(hoh, key), _change(yoy, key), key],
-               [None, Style(fmt=_metric_format(key)), change, change, None])
+        ws.row(
+            r,
+            [LABELS[key], m.get(key), _change(hoh, key), _change(yoy, key), key],
+            [None, Style(fmt=_metric_format(key)), change, change, None],
+        )
     ws.freeze = "A3"
     ws.widths = dict(enumerate([30, 14, 18, 18, 28], 1))
 
@@ -80,13 +113,31 @@ def build_summary_workbook(summary: dict, cities: tuple[str, ...], firms: list[d
 
     ws = wb.sheet("审核问题")
     issues = [
-        [s["city"] or "", s["firm_name"] or "", s["uscc"] or "", s["file"], STATUS_LABELS.get(s["status"], s["status"]),
-         f["rule"], SEVERITY_LABELS.get(f["severity"], f["severity"]), f["cell"] or "", f["value"] or "", f["message"]]
-        for s in summary["submissions"] for f in s["findings"]
+        [
+            s["city"] or "",
+            s["firm_name"] or "",
+            s["uscc"] or "",
+            s["file"],
+            STATUS_LABELS.get(s["status"], s["status"]),
+            f["rule"],
+            SEVERITY_LABELS.get(f["severity"], f["severity"]),
+            f["cell"] or "",
+            f["value"] or "",
+            f["message"],
+        ]
+        for s in summary["submissions"]
+        for f in s["findings"]
     ]
-    issues += [["", "", "", u["file"], "无法读取", u["rule"], SEVERITY_LABELS["file"], "", "", u["message"]] for u in summary["unreadable"]]
-    _table(ws, ["地市", "律所名称", "统一社会信用代码", "文件", "审核结果", "规则", "类别", "单元格", "填报值", "问题说明"], issues,
-           widths=[10, 28, 22, 36, 12, 8, 12, 8, 16, 80])
+    issues += [
+        ["", "", "", u["file"], "无法读取", u["rule"], SEVERITY_LABELS["file"], "", "", u["message"]]
+        for u in summary["unreadable"]
+    ]
+    _table(
+        ws,
+        ["地市", "律所名称", "统一社会信用代码", "文件", "审核结果", "规则", "类别", "单元格", "填报值", "问题说明"],
+        issues,
+        widths=[10, 28, 22, 36, 12, 8, 12, 8, 16, 80],
+    )
 
     ws = wb.sheet("未报送名单")
     missing = summary["missing"]

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rtr.metrics import COUNT_KEYS, OWN, RATES
-from rtr.periods import Period
-from rtr.phrasing import against_label, count_change, joined, number, pct, rate_change, unit_of
-from rtr.receipts import safe_component
+from rtr.filenames import safe_component
+from rtr.form.periods import Period
+from rtr.reporting.metrics import COUNT_KEYS, OWN, RATES
+from rtr.reporting.phrasing import against_label, count_change, joined, number, pct, rate_change, unit_of
 
 HIGHLIGHTS_MAX = 5
 HIGHLIGHT_CHARS = 200
@@ -25,7 +25,11 @@ def phrases(metrics: dict, changes: dict, previous: Period, units: dict[str, str
     for key in (*COUNT_KEYS, *RATES):
         for kind in ("yoy", "hoh"):
             change = (changes.get(kind) or {}).get(key)
-            text = rate_change(change, kind, labels[kind]) if key in RATES else count_change(change, unit_of(key, units), kind, labels[kind])
+            text = (
+                rate_change(change, kind, labels[kind])
+                if key in RATES
+                else count_change(change, unit_of(key, units), kind, labels[kind])
+            )
             out[kind][key] = text
         out["chg"][key] = joined(out["yoy"][key], out["hoh"][key])
     return out
@@ -45,8 +49,13 @@ def pick_highlights(firms: list[dict], per: str = "city") -> list[dict]:
             continue
         seen.add(f.get(per))
         text = " ".join(str(f["highlights"]).split())
-        chosen.append({"firm_name": f.get("firm_name") or "", "city": f.get("city") or "",
-                       "text": text if len(text) <= HIGHLIGHT_CHARS else text[:HIGHLIGHT_CHARS] + "……"})
+        chosen.append(
+            {
+                "firm_name": f.get("firm_name") or "",
+                "city": f.get("city") or "",
+                "text": text if len(text) <= HIGHLIGHT_CHARS else text[:HIGHLIGHT_CHARS] + "……",
+            }
+        )
         if len(chosen) == HIGHLIGHTS_MAX:
             break
     return chosen
@@ -73,9 +82,15 @@ def warning_counts(submissions: list[dict]) -> dict[str, int]:
 
 def table_row(name: str, m: dict) -> dict[str, str]:
     return {
-        "name": name, "firms": number(m["firms"]), "lawyers": number(m["lawyers"]), "members": number(m["members"]),
-        "member_share": pct(m["member_share"]), "org_own": number(m["org_own"]), "own_org_rate": pct(m["own_org_rate"]),
-        "org_coverage_rate": pct(m["org_coverage_rate"]), "work_coverage_rate": pct(m["work_coverage_rate"]),
+        "name": name,
+        "firms": number(m["firms"]),
+        "lawyers": number(m["lawyers"]),
+        "members": number(m["members"]),
+        "member_share": pct(m["member_share"]),
+        "org_own": number(m["org_own"]),
+        "own_org_rate": pct(m["own_org_rate"]),
+        "org_coverage_rate": pct(m["org_coverage_rate"]),
+        "work_coverage_rate": pct(m["work_coverage_rate"]),
         "report_rate": pct(m.get("report_rate")),
     }
 
@@ -92,9 +107,19 @@ def report_path(period: Period, scope: str, province_scope: str = "全省") -> s
     return f"分地市/{safe_component(scope)}.docx"
 
 
-def build_context(*, province: str, scope: str, period: Period, metrics: dict, changes: dict, submissions: list[dict],
-                  firms: list[dict], rows: list[tuple[str, dict]], missing: list[dict] | None,
-                  units: dict[str, str]) -> dict:
+def build_context(
+    *,
+    province: str,
+    scope: str,
+    period: Period,
+    metrics: dict,
+    changes: dict,
+    submissions: list[dict],
+    firms: list[dict],
+    rows: list[tuple[str, dict]],
+    missing: list[dict] | None,
+    units: dict[str, str],
+) -> dict:
     """`scope` is 全省 for the provincial report, the city's name for a city report; `rows` are the
     attachment table's rows (cities, or a city's districts)."""
     m = metrics

@@ -12,14 +12,21 @@ def submission_record(ret: dict, file_path: str, findings: list[dict]) -> dict:
         "firm_name": ret["firm_name"],
         "city": ret["city"],
         "status": ret["status"],
-        "findings": [
-            {k: f[k] for k in ("rule", "severity", "field", "cell", "value", "message")} for f in findings
-        ],
+        "findings": [{k: f[k] for k in ("rule", "severity", "field", "cell", "value", "message")} for f in findings],
     }
 
 
-def build_summary(period: str, province: dict, by_city: dict[str, dict], hoh: dict | None, yoy: dict | None,
-                  submissions: list[dict], unreadable: list[dict], unassigned: list[dict], generated_at: str) -> dict:
+def build_summary(
+    period: str,
+    province: dict,
+    by_city: dict[str, dict],
+    hoh: dict | None,
+    yoy: dict | None,
+    submissions: list[dict],
+    unreadable: list[dict],
+    unassigned: list[dict],
+    generated_at: str,
+) -> dict:
     metrics = {k: v for k, v in province.items() if k != "missing"}
     return {
         "period": period,
@@ -32,4 +39,3 @@ def build_summary(period: str, province: dict, by_city: dict[str, dict], hoh: di
         "unassigned": unassigned,
         "missing": province["missing"] if province.get("expected_firms") is not None else None,
     }
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from rtr.findings import SEVERITY_LABELS, Finding
-from rtr.periods import parse_period
-from rtr.xlsxwrite import Style, Workbook
+from rtr.checking.findings import SEVERITY_LABELS, Finding
+from rtr.form.periods import parse_period
+from rtr.workbooks.xlsxwrite import Style, Workbook
 
 STATUS_LABELS = {"accepted": "已采用", "rejected": "退回修改", "superseded": "已被替代（不计入）"}
 OUTCOME_LABELS = {"processed": "已读取", "unreadable": "无法读取", "duplicate": "重复发送", "ignored": "已忽略"}
@@ -99,15 +99,31 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
     if data.returns:
         ws.row(row, ["一、报表审核结果"], _SECTION)
         row += 1
-        heads = ("序号", "律所名称", "统一社会信用代码", "报告期", "工作表", "行号", "审核结果", "强制性问题", "核实性问题")
+        heads = (
+            "序号",
+            "律所名称",
+            "统一社会信用代码",
+            "报告期",
+            "工作表",
+            "行号",
+            "审核结果",
+            "强制性问题",
+            "核实性问题",
+        )
         ws.row(row, heads, _HEAD)
         for i, r in enumerate(data.returns, 1):
             row += 1
             period = parse_period(r.period) if r.period else None
             values = (
-                i, r.firm_name or "（未填写）", r.uscc or "", period.label if period else "（无法识别）", r.sheet,
-                r.row or "", STATUS_LABELS.get(r.status, r.status),
-                sum(f.severity == "error" for f in r.findings), sum(f.severity == "warning" for f in r.findings),
+                i,
+                r.firm_name or "（未填写）",
+                r.uscc or "",
+                period.label if period else "（无法识别）",
+                r.sheet,
+                r.row or "",
+                STATUS_LABELS.get(r.status, r.status),
+                sum(f.severity == "error" for f in r.findings),
+                sum(f.severity == "warning" for f in r.findings),
             )
             styles = [_CELL] * len(values)
             styles[6] = _STATUS.get(r.status, _CELL)
@@ -128,30 +144,21 @@ def build_receipt(data: ReceiptData, title: str) -> bytes:
     for i, (r, f) in enumerate(problems, 1):
         row += 1
         values = (
-            i, (r.firm_name if r else "") or "", f.label or "", f.cell or "", f.sheet or "", f.rule,
-            SEVERITY_LABELS.get(f.severity, f.severity), f.value or "", f.message, f.remark or "",
+            i,
+            (r.firm_name if r else "") or "",
+            f.label or "",
+            f.cell or "",
+            f.sheet or "",
+            f.rule,
+            SEVERITY_LABELS.get(f.severity, f.severity),
+            f.value or "",
+            f.message,
+            f.remark or "",
         )
         ws.row(row, values, wrapped, height=_height(values, WIDTHS))
     ws.widths = dict(enumerate(WIDTHS, 1))
     ws.landscape = ws.fit_width = True
     return wb.bytes()
-
-
-def receipt_name(rel_path: str) -> str:
-    """Where a file's receipt goes, relative to the receipts folder: `广州市/某所.xlsx` →
-    `广州市/某所_回执.xlsx`. Components are made safe; nothing can climb out of the folder."""
-    parts = [safe_component(p) for p in rel_path.replace("\\", "/").split("/") if p not in ("", ".", "..")]
-    name = parts[-1] if parts else "未命名"
-    stem, dot, suffix = name.rpartition(".")
-    if not dot:
-        stem, suffix = name, ""
-    label = stem if suffix.lower() == "xlsx" else f"{stem}_{suffix}" if suffix else stem
-    return "/".join([*parts[:-1], f"{label}_回执.xlsx"])
-
-
-def safe_component(name: str) -> str:
-    cleaned = "".join("_" if ch in '<>:"|?*\\/' or ord(ch) < 32 or ord(ch) == 127 else ch for ch in name).strip(" .")
-    return cleaned[:120] or "_"
 
 
 def receipt_from_rows(
@@ -160,8 +167,12 @@ def receipt_from_rows(
     """Store rows → receipt data; a superseded return gets an S01 finding naming what replaced it."""
 
     def finding(row: dict) -> Finding:
-        return Finding(**{k: row[k] for k in ("rule", "severity", "message", "sheet", "cell", "field", "label", "value", "remark")},
-                       file=file_row["path"])
+        return Finding(
+            **{
+                k: row[k] for k in ("rule", "severity", "message", "sheet", "cell", "field", "label", "value", "remark")
+            },
+            file=file_row["path"],
+        )
 
     by_return: dict[int, list[Finding]] = {}
     file_findings = []
@@ -176,10 +187,23 @@ def receipt_from_rows(
         if r["status"] == "superseded":
             other = replacements.get(r["id"])
             where_ = f"（文件：{other['path']}，工作表「{other['sheet']}」）" if other else ""
-            found.insert(0, Finding(rule="S01", severity="superseded", file=file_row["path"], sheet=r["sheet"],
-                                    message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计"))
+            found.insert(
+                0,
+                Finding(
+                    rule="S01",
+                    severity="superseded",
+                    file=file_row["path"],
+                    sheet=r["sheet"],
+                    message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计",
+                ),
+            )
         items.append(ReceiptReturn(r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found))
     return ReceiptData(
-        file=file_row["path"], received_at=file_row["seen_at"], sha256=file_row["sha256"],
-        outcome=file_row["outcome"], message=file_row["message"], returns=items, file_findings=file_findings,
+        file=file_row["path"],
+        received_at=file_row["seen_at"],
+        sha256=file_row["sha256"],
+        outcome=file_row["outcome"],
+        message=file_row["message"],
+        returns=items,
+        file_findings=file_findings,
     )

@@ -6,10 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from rtr.schema import HEADER, INDICATOR, Field, FormSchema
-from rtr.textnorm import cell_text, match_key
-from rtr.values import is_blank
-from rtr.workbook import Sheet, cell_ref
+from rtr.form.schema import HEADER, INDICATOR, Field, FormSchema
+from rtr.form.textnorm import cell_text, match_key
+from rtr.reading.values import is_blank
+from rtr.reading.workbook import Sheet, cell_ref
 
 FORM = "form"
 ROSTER = "roster"

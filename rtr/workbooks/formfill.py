@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from xml.sax.saxutils import escape
 
-from rtr.formgen import build_form, workbook_bytes
-from rtr.schema import FormSchema
+from rtr.form.schema import FormSchema
+from rtr.workbooks.formgen import build_form, workbook_bytes
 
 _MARK = "\u27e6{}:{}\u27e7"  # ⟦v:key⟧ / ⟦r:key⟧, never a real value
 # openpyxl writes text as inline strings, non-ASCII as character references
@@ -99,7 +99,8 @@ def _sheet_part(parts: dict[str, bytes], sheet_name: str) -> str:
         raise ValueError(f"no sheet {sheet_name!r} in the built form")
     rels = parts["xl/_rels/workbook.xml.rels"].decode()
     target = re.search(rf'<Relationship[^>]*Id="{rid.group(1)}"[^>]*Target="([^"]+)"', rels) or re.search(
-        rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid.group(1)}"', rels)
+        rf'<Relationship[^>]*Target="([^"]+)"[^>]*Id="{rid.group(1)}"', rels
+    )
     if target is None:
         raise ValueError("the built form's workbook relationships do not name the sheet")
     path = target.group(1).lstrip("/")

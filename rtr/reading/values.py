@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from rtr.schema import Field, FormSchema
-from rtr.textnorm import cell_text, match_key
+from rtr.form.schema import Field, FormSchema
+from rtr.form.textnorm import cell_text, match_key
 
 _UNITS = ("人次", "万元", "人", "件", "次", "个", "家", "场", "名", "位", "元", "万")
 _WHOLE = re.compile(r"^\d+(?:\.0+)?$")

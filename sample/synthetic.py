@@ -16,16 +16,49 @@ import xlwt
 from opencc import OpenCC
 from openpyxl import Workbook
 
-from rtr.formfill import FormFiller, form_filler
-from rtr.formgen import workbook_bytes
-from rtr.periods import Period
-from rtr.schema import FormSchema
-from rtr.uscc import ALPHABET, check_char
-from rtr.xlsxcells import put_value
+from rtr.form.periods import Period
+from rtr.form.schema import FormSchema
+from rtr.form.uscc import ALPHABET, check_char
+from rtr.workbooks.formfill import FormFiller, form_filler
+from rtr.workbooks.formgen import workbook_bytes
+from rtr.workbooks.xlsxcells import put_value
 
 _S2T = OpenCC("s2t")
 _SIZE_BANDS = ((0.65, 1, 10), (0.21, 11, 20), (0.10, 21, 50), (0.02, 51, 100), (0.01, 101, 400))
-_NAME_WORDS = ["信达", "合诚", "德和", "正平", "明理", "华商", "金桥", "大成", "中伦", "国信", "广信", "君道", "法正", "恒信", "维德", "天衡", "汇衡", "中联", "卓信", "诚公", "启明", "致远", "立本", "安诺", "方圆", "海润", "南国", "粤法", "嘉德", "瀚海", "博众", "弘正"]
+_NAME_WORDS = [
+    "信达",
+    "合诚",
+    "德和",
+    "正平",
+    "明理",
+    "华商",
+    "金桥",
+    "大成",
+    "中伦",
+    "国信",
+    "广信",
+    "君道",
+    "法正",
+    "恒信",
+    "维德",
+    "天衡",
+    "汇衡",
+    "中联",
+    "卓信",
+    "诚公",
+    "启明",
+    "致远",
+    "立本",
+    "安诺",
+    "方圆",
+    "海润",
+    "南国",
+    "粤法",
+    "嘉德",
+    "瀚海",
+    "博众",
+    "弘正",
+]
 _SURNAMES = ["王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗梁"]
 _GIVEN = ["伟芳娜敏静丽强磊洋艳勇军杰娟涛明超秀霞平刚华"]
 _HIGHLIGHTS = (
@@ -43,8 +76,32 @@ _PROBLEMS = (
 )
 _PLANS = ("持续规范组织生活，加强党员教育管理。", "推动党建与业务深度融合，扩大公益法律服务。", "")
 _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-RULE_BREAKS = ("E01", "E02", "E03", "E04", "E05", "E06", "E07", "E08", "E09", "E10", "E11", "E12", "E13", "E14",
-               "E15", "W01", "W02", "W03", "W04", "W05", "W06", "W07", "W09", "W11")
+RULE_BREAKS = (
+    "E01",
+    "E02",
+    "E03",
+    "E04",
+    "E05",
+    "E06",
+    "E07",
+    "E08",
+    "E09",
+    "E10",
+    "E11",
+    "E12",
+    "E13",
+    "E14",
+    "E15",
+    "W01",
+    "W02",
+    "W03",
+    "W04",
+    "W05",
+    "W06",
+    "W07",
+    "W09",
+    "W11",
+)
 
 
 @dataclass
@@ -105,7 +162,13 @@ def synth_firm(rng: random.Random, period: Period, city: str, name: str) -> dict
     full = members - probationary
     new_members = rng.randint(0, probationary)
     own = full >= 3
-    org = ("党委" if full >= 100 else "党总支" if full >= 50 else "单独党支部") if own else "联合党支部" if members else "未建立"
+    org = (
+        ("党委" if full >= 100 else "党总支" if full >= 50 else "单独党支部")
+        if own
+        else "联合党支部"
+        if members
+        else "未建立"
+    )
     director_member = members > 0 and _chance(rng, 0.85 if own else 0.5)
     v: dict[str, object] = {
         "firm_name": name,
@@ -178,8 +241,16 @@ def break_rule(rule: str, v: dict[str, object], rng: random.Random, period: Peri
     """Mutates a clean return so that it breaks `rule` (and, as far as possible, nothing else)."""
 
     def make_members(n: int, org: str) -> None:
-        v.update(members=n, full_members=n, probationary=0, new_members=0, members_elsewhere=0,
-                 member_partners=min(n, v["partners"]), lawyers=max(v["lawyers"], n), org_type=org)
+        v.update(
+            members=n,
+            full_members=n,
+            probationary=0,
+            new_members=0,
+            members_elsewhere=0,
+            member_partners=min(n, v["partners"]),
+            lawyers=max(v["lawyers"], n),
+            org_type=org,
+        )
         v["legal_aid_by_members"] = min(v["legal_aid_by_members"], v["legal_aid"])
         if org == "未建立":
             v.update(secretary_is_director=False, secretary_in_management=False, instructor=True, joint_branch=None)
@@ -274,7 +345,9 @@ def messy_values(v: dict[str, object], schema: FormSchema, rng: random.Random, p
     """The same values, written the ways firms write them."""
     out = dict(v)
     style = rng.choice(("plain", "fullwidth", "units", "float", "text"))
-    yes_no = rng.choice((("是", "否"), ("√", "×"), ("有", "无"), ("Y", "N"), ("yes", "no"), ("✓", "✗"), ("TRUE", "FALSE"), ("1", "0")))
+    yes_no = rng.choice(
+        (("是", "否"), ("√", "×"), ("有", "无"), ("Y", "N"), ("yes", "no"), ("✓", "✗"), ("TRUE", "FALSE"), ("1", "0"))
+    )
     for f in schema.indicators:
         value = out.get(f.key)
         if value is None or isinstance(value, str):
@@ -291,7 +364,12 @@ def messy_values(v: dict[str, object], schema: FormSchema, rng: random.Random, p
             out[f.key] = rng.choice((value, f"{value:,.2f}", f"{value}万元", _fullwidth(value)))
         elif f.kind == "yesno":
             out[f.key] = yes_no[0] if value else yes_no[1]
-    aliases = {"单独党支部": ("独立党支部", "单独建立党支部"), "党总支": ("党总支部",), "联合党支部": ("联合支部",), "未建立": ("未建", "暂未建立", "无")}
+    aliases = {
+        "单独党支部": ("独立党支部", "单独建立党支部"),
+        "党总支": ("党总支部",),
+        "联合党支部": ("联合支部",),
+        "未建立": ("未建", "暂未建立", "无"),
+    }
     if out.get("org_type") in aliases and rng.random() < 0.4:
         out["org_type"] = rng.choice(aliases[str(out["org_type"])])
     venues = {"示范": "示范场所", "标准": "标准场所", "普通": "一般", "无": "没有"}
@@ -299,18 +377,26 @@ def messy_values(v: dict[str, object], schema: FormSchema, rng: random.Random, p
         out["venue"] = venues[str(out["venue"])]
     if isinstance(out.get("period"), str) and out["period"] == period.label:
         h = period.half
-        out["period"] = rng.choice((
-            period.id, f"{period.year}-H{h}", f"{period.year}年度{'上' if h == 1 else '下'}半年",
-            f"{period.year}年{'1-6' if h == 1 else '7-12'}月", f"{period.year}年{'1月-6月' if h == 1 else '7月-12月'}",
-            f"{period.year}年{'1—6' if h == 1 else '7—12'}月", _fullwidth(period.year) + f"Ｈ{h}",
-            _S2T.convert(period.label),
-        ))
+        out["period"] = rng.choice(
+            (
+                period.id,
+                f"{period.year}-H{h}",
+                f"{period.year}年度{'上' if h == 1 else '下'}半年",
+                f"{period.year}年{'1-6' if h == 1 else '7-12'}月",
+                f"{period.year}年{'1月-6月' if h == 1 else '7月-12月'}",
+                f"{period.year}年{'1—6' if h == 1 else '7—12'}月",
+                _fullwidth(period.year) + f"Ｈ{h}",
+                _S2T.convert(period.label),
+            )
+        )
     city = out.get("city")
     if isinstance(city, str) and rng.random() < 0.4:
         out["city"] = rng.choice((city.removesuffix("市"), _S2T.convert(city)))
     if isinstance(out.get("filled_date"), date) and rng.random() < 0.5:
         d = out["filled_date"]
-        out["filled_date"] = rng.choice((d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日"))
+        out["filled_date"] = rng.choice(
+            (d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日")
+        )
     return out
 
 
@@ -322,7 +408,9 @@ def _label(text: str, rng: random.Random, traditional: bool) -> str:
     return text
 
 
-def handmade_grid(v: dict[str, object], schema: FormSchema, rng: random.Random, remarks: dict[str, str]) -> list[list[object]]:
+def handmade_grid(
+    v: dict[str, object], schema: FormSchema, rng: random.Random, remarks: dict[str, str]
+) -> list[list[object]]:
     """A form laid out by hand: title rows, columns in another order, header block on the right or
     on top, blank rows, labels in Traditional characters or with spaces, codes sometimes missing."""
     traditional = rng.random() < 0.4
@@ -332,15 +420,26 @@ def handmade_grid(v: dict[str, object], schema: FormSchema, rng: random.Random, 
         rest = columns[1:]
         rng.shuffle(rest)
         columns = ["name", *rest]
-    headings = {"name": "指标名称", "code": "代码", "unit": "计量单位", "value": rng.choice(("本期数值", "本期数", "数值")), "remark": "备注"}
+    headings = {
+        "name": "指标名称",
+        "code": "代码",
+        "unit": "计量单位",
+        "value": rng.choice(("本期数值", "本期数", "数值")),
+        "remark": "备注",
+    }
     header_right = rng.random() < 0.3
     grid: list[list[object]] = [[schema.title], [f"表号：{schema.form_no}"]] + [[] for _ in range(rng.randint(0, 2))]
     table: list[list[object]] = [[_label(headings[c], rng, traditional) for c in columns]]
     for f in schema.indicators:
         if rng.random() < 0.1:
             table.append([])
-        cells = {"name": _label(f.label, rng, traditional), "code": f.code if with_codes else "", "unit": f.unit,
-                 "value": v.get(f.key), "remark": remarks.get(f.key, "")}
+        cells = {
+            "name": _label(f.label, rng, traditional),
+            "code": f.code if with_codes else "",
+            "unit": f.unit,
+            "value": v.get(f.key),
+            "remark": remarks.get(f.key, ""),
+        }
         table.append([cells[c] for c in columns])
     head = [[_label(f.label, rng, traditional), v.get(f.key)] for f in schema.header]
     if header_right:
@@ -400,7 +499,15 @@ def roster_xlsx(rows: list[dict[str, object]], schema: FormSchema, rng: random.R
     heads = []
     for f in schema.fields:
         choice = rng.random()
-        heads.append(f.code if choice < 0.2 else _S2T.convert(f.label) if choice < 0.3 else f.aliases[0] if f.aliases and choice < 0.5 else f.label)
+        heads.append(
+            f.code
+            if choice < 0.2
+            else _S2T.convert(f.label)
+            if choice < 0.3
+            else f.aliases[0]
+            if f.aliases and choice < 0.5
+            else f.label
+        )
     for c, head in enumerate(heads, 1):
         ws.cell(3, c, head)
     for r, v in enumerate(rows, 4):
@@ -421,7 +528,9 @@ class _Forms:
 
     def bytes(self, v: dict, remarks: dict, *, instructions_first: bool = False) -> bytes:
         if instructions_first not in self.fillers:
-            self.fillers[instructions_first] = form_filler(self.schema, self.cities, instructions_first=instructions_first)
+            self.fillers[instructions_first] = form_filler(
+                self.schema, self.cities, instructions_first=instructions_first
+            )
         return self.fillers[instructions_first].fill(v, remarks)
 
 
@@ -440,7 +549,9 @@ def _names(rng: random.Random, cities: tuple[str, ...], n: int) -> list[tuple[st
     return out
 
 
-def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: int, seed: int = 1, messy: bool = False) -> Sample:
+def make_sample(
+    schema: FormSchema, cities: tuple[str, ...], period: Period, n: int, seed: int = 1, messy: bool = False
+) -> Sample:
     rng = random.Random(f"{seed}:{period.id}:{n}:{messy}")
     firms: list[SampleFirm] = []
     for city, name in _names(rng, cities, n):
@@ -476,7 +587,9 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         rows = [messy_values(f.values, schema, rng, period) for f in group]
         for f in group:
             f.path = path
-        files.append(SampleFile(path, roster_xlsx(rows, schema, rng, f"{city}律师事务所党建工作情况汇总表（{period.label}）")))
+        files.append(
+            SampleFile(path, roster_xlsx(rows, schema, rng, f"{city}律师事务所党建工作情况汇总表（{period.label}）"))
+        )
     grouped = {id(f) for g in roster_group.values() for f in g}
     for firm in firms:
         if id(firm) in grouped:
@@ -492,8 +605,12 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
             data = grid_xls(handmade_grid(v, schema, rng, firm.remarks), schema.sheet_name)
         else:
             firm.path = stem + (".xlsm" if rng.random() < 0.05 else ".xlsx")
-            data = grid_xlsx(handmade_grid(v, schema, rng, firm.remarks), schema.sheet_name,
-                             instructions_first=rng.random() < 0.3, hidden_copy=rng.random() < 0.2)
+            data = grid_xlsx(
+                handmade_grid(v, schema, rng, firm.remarks),
+                schema.sheet_name,
+                instructions_first=rng.random() < 0.3,
+                hidden_copy=rng.random() < 0.2,
+            )
         files.append(SampleFile(firm.path, data))
 
     # things that land in a real inbox besides returns
@@ -521,4 +638,3 @@ def make_sample(schema: FormSchema, cities: tuple[str, ...], period: Period, n: 
         resend.breaks = "S01"
         resend.expected = {}
     return Sample(files, firms, junk)
-

@@ -107,21 +107,28 @@ class _Styles:
         return self._xml
 
     def _render(self) -> str:
-        fmts = "".join(f"<numFmt numFmtId=\"{i}\" formatCode={quoteattr(code)}/>" for code, i in self.formats.items())
+        fmts = "".join(f'<numFmt numFmtId="{i}" formatCode={quoteattr(code)}/>' for code, i in self.formats.items())
         fonts = "".join(
-            "<font>" + ("<b/>" if bold else "") + f'<sz val="{size:g}"/>' + (f'<color rgb="FF{color}"/>' if color else "")
+            "<font>"
+            + ("<b/>" if bold else "")
+            + f'<sz val="{size:g}"/>'
+            + (f'<color rgb="FF{color}"/>' if color else "")
             + f'<name val={quoteattr(name)}/><charset val="134"/></font>'
             for (name, size, bold, color) in self.fonts
         )
         fills = "".join(
-            '<fill><patternFill patternType="none"/></fill>' if key is None
-            else '<fill><patternFill patternType="gray125"/></fill>' if key == "gray125"
+            '<fill><patternFill patternType="none"/></fill>'
+            if key is None
+            else '<fill><patternFill patternType="gray125"/></fill>'
+            if key == "gray125"
             else f'<fill><patternFill patternType="solid"><fgColor rgb="FF{key}"/><bgColor indexed="64"/></patternFill></fill>'
             for key in self.fills
         )
         thin = '<{0} style="thin"><color rgb="FFA6A6A6"/></{0}>'
         borders = "<border><left/><right/><top/><bottom/><diagonal/></border>" + (
-            "<border>" + "".join(thin.format(side) for side in ("left", "right", "top", "bottom")) + "<diagonal/></border>"
+            "<border>"
+            + "".join(thin.format(side) for side in ("left", "right", "top", "bottom"))
+            + "<diagonal/></border>"
         )
         xfs = []
         for font, fill, border, fmt, style in self._xf_parts:
@@ -201,14 +208,20 @@ class Sheet:
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">',
-            pr, f'<dimension ref="A1:{last}"/>', f"<sheetViews>{view}</sheetViews>",
-            '<sheetFormatPr defaultRowHeight="15"/>', f"<cols>{cols}</cols>" if cols else "",
-            "<sheetData>", *self._rows, "</sheetData>",
+            pr,
+            f'<dimension ref="A1:{last}"/>',
+            f"<sheetViews>{view}</sheetViews>",
+            '<sheetFormatPr defaultRowHeight="15"/>',
+            f"<cols>{cols}</cols>" if cols else "",
+            "<sheetData>",
+            *self._rows,
+            "</sheetData>",
             f'<autoFilter ref="{self.autofilter}"/>' if self.autofilter else "",
             _merge_xml(self.merges),
             '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
             f'<pageSetup paperSize="9" orientation="{"landscape" if self.landscape else "portrait"}"'
-            + (' fitToWidth="1" fitToHeight="0"' if self.fit_width else "") + "/>",
+            + (' fitToWidth="1" fitToHeight="0"' if self.fit_width else "")
+            + "/>",
             "</worksheet>",
         ]
         return "".join(parts)
@@ -273,9 +286,13 @@ class Workbook:
         return sheet
 
     def bytes(self) -> bytes:
-        return zip_parts([*_package_parts(tuple((s.name, s.autofilter) for s in self.sheets)),
-                          ("xl/styles.xml", self.styles.xml()),
-                          *((f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1))])
+        return zip_parts(
+            [
+                *_package_parts(tuple((s.name, s.autofilter) for s in self.sheets)),
+                ("xl/styles.xml", self.styles.xml()),
+                *((f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1)),
+            ]
+        )
 
 
 @functools.lru_cache(maxsize=64)
@@ -306,22 +323,34 @@ def _package_parts(sheets: tuple[tuple[str, str | None], ...]) -> tuple[tuple[st
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
         f"{escape(_quoted(name))}!{_absolute(autofilter)}</definedName>"
-        for i, (name, autofilter) in enumerate(sheets) if autofilter
+        for i, (name, autofilter) in enumerate(sheets)
+        if autofilter
     )
     book = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}">'
         '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-        + "".join(f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, (name, _) in enumerate(sheets, 1))
-        + "</sheets>" + (f"<definedNames>{filters}</definedNames>" if filters else "") + "</workbook>"
+        + "".join(
+            f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, (name, _) in enumerate(sheets, 1)
+        )
+        + "</sheets>"
+        + (f"<definedNames>{filters}</definedNames>" if filters else "")
+        + "</workbook>"
     )
     book_rels = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{ns}">'
-        + "".join(f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>' for i in range(1, n + 1))
+        + "".join(
+            f'<Relationship Id="rId{i}" Type="{doc}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+            for i in range(1, n + 1)
+        )
         + f'<Relationship Id="rId{n + 1}" Type="{doc}/styles" Target="styles.xml"/></Relationships>'
     )
-    return (("[Content_Types].xml", content_types), ("_rels/.rels", root_rels), ("xl/workbook.xml", book),
-            ("xl/_rels/workbook.xml.rels", book_rels))
+    return (
+        ("[Content_Types].xml", content_types),
+        ("_rels/.rels", root_rels),
+        ("xl/workbook.xml", book),
+        ("xl/_rels/workbook.xml.rels", book_rels),
+    )
 
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -331,8 +360,9 @@ _DOS_DATE = (1 << 5) | 1  # 1980-01-01: fixed, so the same content gives the sam
 _DEFLATED = 8
 _PART_CACHE: dict[tuple[str, str], tuple[int, bytes, int]] = {}
 # the parts that repeat from workbook to workbook (every receipt's are the same); sheets never do
-_REPEATING = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                        "xl/styles.xml"})
+_REPEATING = frozenset(
+    {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
+)
 
 
 def _deflated(name: str, text: str) -> tuple[int, bytes, int]:
@@ -366,8 +396,12 @@ def zip_parts(parts: list[tuple[str, str]]) -> bytes:
         out.write(_LOCAL.pack(0x04034B50, 20, 0, _DEFLATED, 0, _DOS_DATE, crc, len(data), size, len(raw), 0))
         out.write(raw)
         out.write(data)
-        central.append(_CENTRAL.pack(0x02014B50, 20, 20, 0, _DEFLATED, 0, _DOS_DATE, crc, len(data), size, len(raw),
-                                     0, 0, 0, 0, 0, offset) + raw)
+        central.append(
+            _CENTRAL.pack(
+                0x02014B50, 20, 20, 0, _DEFLATED, 0, _DOS_DATE, crc, len(data), size, len(raw), 0, 0, 0, 0, 0, offset
+            )
+            + raw
+        )
     start = out.tell()
     for entry in central:
         out.write(entry)

@@ -41,9 +41,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine, make_url
 
-from rtr.findings import Finding
-from rtr.records import NewReturn
-from rtr.supersede import Candidate, order_key, resolve
+from rtr.checking.findings import Finding
+from rtr.checking.records import NewReturn
+from rtr.checking.supersede import Candidate, order_key, resolve
 
 metadata = MetaData()
 
@@ -231,8 +231,18 @@ class Store:
     def add_files(self, conn: Connection, rows: list[dict]) -> list[int]:
         """Ledger entries for several files in one statement; their ids, in order."""
         stamp = now_iso()
-        full = [{"message": None, "duplicate_of": None, "archived_as": None, "n_returns": 0, "receipt_due": False,
-                 **row, "seen_at": stamp} for row in rows]
+        full = [
+            {
+                "message": None,
+                "duplicate_of": None,
+                "archived_as": None,
+                "n_returns": 0,
+                "receipt_due": False,
+                **row,
+                "seen_at": stamp,
+            }
+            for row in rows
+        ]
         result = conn.execute(files.insert().returning(files.c.id, sort_by_parameter_order=True), full)
         return [r.id for r in result]
 
@@ -245,7 +255,9 @@ class Store:
         return out
 
     def receipts_due(self, conn: Connection) -> list[int]:
-        return [r.id for r in conn.execute(select(files.c.id).where(files.c.receipt_due.is_(True)).order_by(files.c.id))]
+        return [
+            r.id for r in conn.execute(select(files.c.id).where(files.c.receipt_due.is_(True)).order_by(files.c.id))
+        ]
 
     def mark_receipts_due(self, conn: Connection, file_ids: set[int] | list[int]) -> None:
         for part in _chunks(sorted(file_ids)):
@@ -264,15 +276,34 @@ class Store:
         if not items:
             return
         rows = [
-            dict(file_id=file_id, sheet=r.sheet, row=r.row, layout=r.layout, uscc=r.uscc, firm_name=r.firm_name,
-                 city=r.city, district=r.district, period=r.period, passed=r.passed,
-                 status="accepted" if r.passed else "rejected", filled_date=r.filled_date, file_mtime=mtime,
-                 path=path, values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default))
+            dict(
+                file_id=file_id,
+                sheet=r.sheet,
+                row=r.row,
+                layout=r.layout,
+                uscc=r.uscc,
+                firm_name=r.firm_name,
+                city=r.city,
+                district=r.district,
+                period=r.period,
+                passed=r.passed,
+                status="accepted" if r.passed else "rejected",
+                filled_date=r.filled_date,
+                file_mtime=mtime,
+                path=path,
+                values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default),
+            )
             for file_id, path, mtime, r in items
         ]
         ids = [x.id for x in conn.execute(returns.insert().returning(returns.c.id, sort_by_parameter_order=True), rows)]
-        self.insert_findings(conn, [dict(file_id=file_id, return_id=return_id, **_finding_columns(f))
-                                    for (file_id, _, _, r), return_id in zip(items, ids, strict=True) for f in r.findings])
+        self.insert_findings(
+            conn,
+            [
+                dict(file_id=file_id, return_id=return_id, **_finding_columns(f))
+                for (file_id, _, _, r), return_id in zip(items, ids, strict=True)
+                for f in r.findings
+            ],
+        )
 
     def insert_findings(self, conn: Connection, rows: list[dict]) -> None:
         if rows:
@@ -284,20 +315,34 @@ class Store:
         by_key: dict[tuple[str, str], list] = {}
         for part in _chunks(sorted(keys)):
             for r in conn.execute(
-                select(returns.c.id, returns.c.file_id, returns.c.passed, returns.c.filled_date, returns.c.file_mtime,
-                       returns.c.path, returns.c.sheet, returns.c.row, returns.c.status, returns.c.uscc, returns.c.period)
-                .where(tuple_(returns.c.uscc, returns.c.period).in_(part))
+                select(
+                    returns.c.id,
+                    returns.c.file_id,
+                    returns.c.passed,
+                    returns.c.filled_date,
+                    returns.c.file_mtime,
+                    returns.c.path,
+                    returns.c.sheet,
+                    returns.c.row,
+                    returns.c.status,
+                    returns.c.uscc,
+                    returns.c.period,
+                ).where(tuple_(returns.c.uscc, returns.c.period).in_(part))
             ):
                 by_key.setdefault((r.uscc, r.period), []).append(r)
         updates = []
         for rows in by_key.values():
-            statuses = resolve([Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row) for r in rows])
+            statuses = resolve(
+                [Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row) for r in rows]
+            )
             for r in rows:
                 if statuses[r.id] != r.status:
                     updates.append({"rid": r.id, "new_status": statuses[r.id]})
                     changed.add(r.file_id)
         if updates:
-            conn.execute(update(returns).where(returns.c.id == bindparam("rid")).values(status=bindparam("new_status")), updates)
+            conn.execute(
+                update(returns).where(returns.c.id == bindparam("rid")).values(status=bindparam("new_status")), updates
+            )
         return changed
 
     def accepted_values_of(self, conn: Connection, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
@@ -305,13 +350,16 @@ class Store:
         found = {}
         for part in _chunks(sorted(keys)):
             for r in conn.execute(
-                select(returns.c.uscc, returns.c.period, returns.c.values_json)
-                .where(tuple_(returns.c.uscc, returns.c.period).in_(part), returns.c.status == "accepted")
+                select(returns.c.uscc, returns.c.period, returns.c.values_json).where(
+                    tuple_(returns.c.uscc, returns.c.period).in_(part), returns.c.status == "accepted"
+                )
             ):
                 found[(r.uscc, r.period)] = json.loads(r.values_json)
         return found
 
-    def receipt_rows(self, conn: Connection, file_ids: list[int]) -> list[tuple[dict, list[dict], list[dict], dict[int, dict]]]:
+    def receipt_rows(
+        self, conn: Connection, file_ids: list[int]
+    ) -> list[tuple[dict, list[dict], list[dict], dict[int, dict]]]:
         """For each file: its row, its returns, its findings and, for each superseded return, the one
         that replaced it; a few queries for all the files, not a few per file."""
         by_file: dict[int, dict] = {}
@@ -329,7 +377,9 @@ class Store:
             if file_id not in by_file:
                 continue
             rows = rets.get(file_id, [])
-            replacements = {r["id"]: self.replacement(conn, r["uscc"], r["period"]) for r in rows if r["status"] == "superseded"}
+            replacements = {
+                r["id"]: self.replacement(conn, r["uscc"], r["period"]) for r in rows if r["status"] == "superseded"
+            }
             out.append((by_file[file_id], rows, finds.get(file_id, []), replacements))
         return out
 
@@ -350,8 +400,13 @@ class Store:
             where = findings.c.file_id.in_(part)
             total += conn.execute(select(func.count()).select_from(findings).where(where)).scalar_one()
             if len(rows) < limit:
-                query = (select(findings, files.c.path).join(files, files.c.id == findings.c.file_id).where(where)
-                         .order_by(findings.c.file_id, findings.c.id).limit(limit - len(rows)))
+                query = (
+                    select(findings, files.c.path)
+                    .join(files, files.c.id == findings.c.file_id)
+                    .where(where)
+                    .order_by(findings.c.file_id, findings.c.id)
+                    .limit(limit - len(rows))
+                )
                 rows += [dict(r._mapping) for r in conn.execute(query)]
         return rows, total
 
@@ -361,9 +416,14 @@ class Store:
             select(returns).where(returns.c.uscc == uscc, returns.c.period == period).order_by(returns.c.id)
         ).all()
         accepted = [r for r in rows if r.status == "accepted"]
-        pick = accepted[0] if accepted else max(
-            rows, key=lambda r: order_key(Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row)),
-            default=None,
+        pick = (
+            accepted[0]
+            if accepted
+            else max(
+                rows,
+                key=lambda r: order_key(Candidate(r.id, r.passed, r.filled_date, r.file_mtime, r.path, r.sheet, r.row)),
+                default=None,
+            )
         )
         return dict(pick._mapping) if pick is not None else None
 
@@ -374,8 +434,11 @@ class Store:
             .where(returns.c.period == period, returns.c.status == "accepted")
             .order_by(returns.c.city, returns.c.uscc)
         ).all()
-        return [json.loads(r.values_json) | {"uscc": r.uscc, "firm_name": r.firm_name, "city": r.city,
-                                             "district": r.district} for r in rows]
+        return [
+            json.loads(r.values_json)
+            | {"uscc": r.uscc, "firm_name": r.firm_name, "city": r.city, "district": r.district}
+            for r in rows
+        ]
 
     def period_returns(self, conn: Connection, period: str | None) -> list[tuple[dict, str, list[dict]]]:
         """Every return read for a period (None: those whose period could not be read), with its file and findings."""
@@ -397,30 +460,49 @@ class Store:
         return sorted(r.period for r in rows if r.period)
 
     def unreadable_files(self, conn: Connection) -> list[dict]:
-        rows = conn.execute(select(files.c.path, files.c.message).where(files.c.outcome == "unreadable").order_by(files.c.path))
+        rows = conn.execute(
+            select(files.c.path, files.c.message).where(files.c.outcome == "unreadable").order_by(files.c.path)
+        )
         return [{"file": r.path, "rule": "F01", "message": r.message} for r in rows]
 
     def file_ids_of_period(self, conn: Connection, period: str) -> list[int]:
         rows = conn.execute(select(returns.c.file_id).where(returns.c.period == period).distinct())
         return sorted(r.file_id for r in rows)
 
-
     # deliveries -----------------------------------------------------------------------------
     def delivered(self, conn: Connection, period: str, document: str, recipient: str) -> bool:
-        row = conn.execute(select(deliveries.c.status).where(
-            deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient)).first()
+        row = conn.execute(
+            select(deliveries.c.status).where(
+                deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient
+            )
+        ).first()
         return row is not None and row.status == "sent"
 
-    def record_delivery(self, conn: Connection, *, period: str, document: str, sha256: str, recipient: str,
-                        status: str, attempts: int, error: str | None) -> None:
+    def record_delivery(
+        self,
+        conn: Connection,
+        *,
+        period: str,
+        document: str,
+        sha256: str,
+        recipient: str,
+        status: str,
+        attempts: int,
+        error: str | None,
+    ) -> None:
         key = (deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient)
         row = conn.execute(select(deliveries.c.id, deliveries.c.attempts).where(*key)).first()
         values = dict(sha256=sha256, status=status, updated_at=now_iso(), last_error=error)
         if row is None:
-            conn.execute(deliveries.insert().values(period=period, document=document, recipient=recipient,
-                                                    attempts=attempts, **values))
+            conn.execute(
+                deliveries.insert().values(
+                    period=period, document=document, recipient=recipient, attempts=attempts, **values
+                )
+            )
         else:
-            conn.execute(update(deliveries).where(deliveries.c.id == row.id).values(attempts=row.attempts + attempts, **values))
+            conn.execute(
+                update(deliveries).where(deliveries.c.id == row.id).values(attempts=row.attempts + attempts, **values)
+            )
 
     def deliveries_of(self, conn: Connection, period: str) -> list[dict]:
         rows = conn.execute(select(deliveries).where(deliveries.c.period == period).order_by(deliveries.c.id))
@@ -441,8 +523,17 @@ def _chunks(items: list, size: int = 400) -> Iterator[list]:
 
 
 def _finding_columns(f: Finding) -> dict:
-    return dict(rule=f.rule, severity=f.severity, field=f.field, label=f.label, sheet=f.sheet, cell=f.cell,
-                value=f.value, message=f.message, remark=f.remark)
+    return dict(
+        rule=f.rule,
+        severity=f.severity,
+        field=f.field,
+        label=f.label,
+        sheet=f.sheet,
+        cell=f.cell,
+        value=f.value,
+        message=f.message,
+        remark=f.remark,
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

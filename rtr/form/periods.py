@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from rtr.textnorm import to_simplified
+from rtr.form.textnorm import to_simplified
 
 _DASH = "[-—–~～至到]"
 _FORMS = (
@@ -15,7 +15,10 @@ _FORMS = (
     (re.compile(r"^(\d{4})年(?:度)?(上|下)半年(?:度)?$"), lambda m: (int(m[1]), 1 if m[2] == "上" else 2)),
     (
         re.compile(rf"^(\d{{4}})年(1|01|7|07)月?{_DASH}(6|06|12)月(?:份)?$"),
-        lambda m: (int(m[1]), 1 if int(m[2]) == 1 and int(m[3]) == 6 else 2 if int(m[2]) == 7 and int(m[3]) == 12 else 0),
+        lambda m: (
+            int(m[1]),
+            1 if int(m[2]) == 1 and int(m[3]) == 6 else 2 if int(m[2]) == 7 and int(m[3]) == 12 else 0,
+        ),
     ),
 )
 

@@ -16,8 +16,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rtr.schema import Field, FormSchema
-from rtr.xlsxcells import put_value
+from rtr.form.schema import Field, FormSchema
+from rtr.workbooks.xlsxcells import put_value
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -37,7 +37,9 @@ class FormLayout:
     table_header_row: int
 
 
-def _style(cell, *, bold: bool = False, fill=None, locked: bool = True, wrap: bool = False, align: str = "left") -> None:
+def _style(
+    cell, *, bold: bool = False, fill=None, locked: bool = True, wrap: bool = False, align: str = "left"
+) -> None:
     cell.font = Font(name=_FONT, size=11, bold=bold)
     cell.border = _BORDER
     cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=wrap)
@@ -46,7 +48,9 @@ def _style(cell, *, bold: bool = False, fill=None, locked: bool = True, wrap: bo
         cell.fill = fill
 
 
-def _option_lists(wb: Workbook, schema: FormSchema, cities: tuple[str, ...], periods: tuple[str, ...]) -> dict[str, str]:
+def _option_lists(
+    wb: Workbook, schema: FormSchema, cities: tuple[str, ...], periods: tuple[str, ...]
+) -> dict[str, str]:
     """Drop-down sources on a hidden sheet (a list literal is limited to 255 characters)."""
     ws = wb.create_sheet(OPTIONS_SHEET)
     ws.sheet_state = "hidden"
@@ -73,7 +77,9 @@ def _validation(f: Field, sources: dict[str, str]) -> DataValidation | None:
         # a warning only: other ways of writing the period are accepted too
         return DataValidation(type="list", formula1=sources["period"], allow_blank=True, errorStyle="warning")
     if f.kind == "count":
-        return DataValidation(type="whole", operator="greaterThanOrEqual", formula1=str(f.minimum or 0), allow_blank=True)
+        return DataValidation(
+            type="whole", operator="greaterThanOrEqual", formula1=str(f.minimum or 0), allow_blank=True
+        )
     if f.kind == "amount":
         return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
     if f.kind == "uscc":

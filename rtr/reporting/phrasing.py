@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rtr.metrics import ACTIVITY_SUMS, AMOUNT_SUMS, MEMBER_SUMS
+from rtr.reporting.metrics import ACTIVITY_SUMS, AMOUNT_SUMS, MEMBER_SUMS
 
 AGAINST = {"hoh": "上半年", "yoy": "上年同期"}
 

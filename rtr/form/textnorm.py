@@ -31,8 +31,11 @@ def _changing_chars(converter: OpenCC) -> frozenset[str]:
     for table in tables:
         for key, value in table.items():
             if key != value:
-                differ = [a for a, b in zip(key, value, strict=True) if a != b] if len(key) == len(value) else \
-                    [a for a in key if a not in value]
+                differ = (
+                    [a for a, b in zip(key, value, strict=True) if a != b]
+                    if len(key) == len(value)
+                    else [a for a in key if a not in value]
+                )
                 chars.add((differ or list(key))[0])
     return frozenset(chars)
 

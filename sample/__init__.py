@@ -1,0 +1,1 @@
+"""Synthetic firm returns for demos, tests and benchmarks (not part of the pipeline's core)."""
