@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from rtr.checking.rules import Thresholds
@@ -58,6 +59,27 @@ class Email:
     max_attempts: int = 3  # per message, for temporary failures (4xx, connection errors)
     retry_seconds: float = 5.0  # first wait; doubles after each failed attempt
     timeout_seconds: float = 30.0
+    receipts_to_firms: bool = False  # each receipt to the firm's address (H10, else the roster's 联系邮箱)
+    reminders: bool = False  # reminders before the deadline to firms not yet accepted
+
+
+@dataclass(frozen=True)
+class Report:
+    """[report]: what the documents say about who issues them and whom to contact."""
+
+    issuer: str = ""  # 发文机关署名; "" means 中共{province}律师行业委员会
+    date: date | None = None  # 成文日期; None means the day the report is made
+    office_contact: str = ""  # name and phone printed on receipts and notices
+    empty_city: str = "notice"  # notice | skip: what a city with no accepted return gets
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """[deadline]: the day each half-year's returns are due ("MM-DD"; H2's in the next year)."""
+
+    h1: str = "07-10"
+    h2: str = "01-10"
+    remind_days_before: tuple[int, ...] = (7, 2)
 
 
 RUNNER_KINDS = ("threads", "processes", "dask")
@@ -92,6 +114,12 @@ class Config:
     templates: dict[str, Path] = field(default_factory=dict)
     email: Email = Email()
     runner: Runner = Runner()
+    report: Report = Report()
+    deadline: Deadline = Deadline()
+
+    @property
+    def issuer(self) -> str:
+        return self.report.issuer or f"中共{self.province}律师行业委员会"
 
 
 def sqlite_url(path: Path) -> str:
@@ -131,6 +159,8 @@ def parse_config(raw: dict, root: Path) -> Config:
     metrics = _section(raw, "metrics")
     schedule = _section(raw, "schedule")
     email = _section(raw, "email")
+    report = _section(raw, "report")
+    deadline = _section(raw, "deadline")
     runner = _section(raw, "runner")
     kind = runner.get("kind", Runner.kind)
     if kind not in RUNNER_KINDS:
@@ -207,11 +237,24 @@ def parse_config(raw: dict, root: Path) -> Config:
             max_attempts=_number(email, "email", "max_attempts", 3, minimum=1, whole=True),
             retry_seconds=_number(email, "email", "retry_seconds", 5.0),
             timeout_seconds=_number(email, "email", "timeout_seconds", 30.0, minimum=0.1),
+            receipts_to_firms=bool(email.get("receipts_to_firms", False)),
+            reminders=bool(email.get("reminders", False)),
         ),
         runner=Runner(
             kind=kind,
             workers=_number(runner, "runner", "workers", 2, minimum=1, whole=True),
             dask_address=str(runner.get("dask_address", "")),
             batch_size=_number(runner, "runner", "batch_size", 2000, minimum=1, whole=True),
+        ),
+        report=Report(
+            issuer=str(report.get("issuer", "")),
+            date=report.get("date") if isinstance(report.get("date"), date) else None,
+            office_contact=str(report.get("office_contact", "")),
+            empty_city=str(report.get("empty_city", "notice")),
+        ),
+        deadline=Deadline(
+            h1=str(deadline.get("h1", "07-10")),
+            h2=str(deadline.get("h2", "01-10")),
+            remind_days_before=tuple(int(d) for d in deadline.get("remind_days_before", [7, 2])),
         ),
     )
