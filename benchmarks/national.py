@@ -10,7 +10,7 @@ Measures (each in its own process, so each peak RSS is its own):
   each into a fresh store, against a Prefect server the benchmark starts (as scheduled runs use
   one); the marginal cost per return is the slope between the two; each size runs --repeat times
   (default 2), alternately, and the fastest run counts (this machine drifts by ±15 %);
-- plain intake: the same steps without Prefect (flows.intake.run_intake) on N files: Prefect's share,
+- plain intake: the same steps without Prefect (flows.steps.intake run directly) on N files: Prefect's share,
   the median over the repeats of each repeat's CLI run at N against its plain run (every other repeat
   runs the plain one first, so neither side always runs first);
 - the intakes above for each runner in --runners (default: processes, then threads), each with its own
@@ -119,57 +119,32 @@ def stage_naive(inbox: Path, every: int) -> None:
 
 
 def stage_plain_intake(config: Path) -> None:
-    from datetime import date
-
-    from flows.intake import run_intake, worker_processes
-    from flows.settings import load_setup
-    from rtr.store import Store
+    from flows import steps
+    from flows.setup import load_setup, open_store
 
     setup = load_setup(config)
-    cfg = setup.config
-    store = Store(cfg.store_url)
     start = time.perf_counter()
-    # the same kind of pool as the flow's, without Prefect: the flow's worker processes, or threads
-    if cfg.runner.kind == "processes":
-        pool = worker_processes(cfg.runner.workers)
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        pool = ThreadPoolExecutor(cfg.runner.workers)
-    with pool as executor:
-        result = run_intake(
-            setup,
-            inbox=cfg.inbox,
-            store=store,
-            receipts_dir=cfg.receipts,
-            archive_dir=cfg.archive,
-            roster=None,
-            today=date.today(),
-            batch_size=cfg.runner.batch_size,
-            executor=executor,
-        )
+    via = steps.Direct(setup.config.runner.workers)
+    try:
+        with open_store(setup.config) as store:
+            result = steps.intake(setup, store, via).result
+    finally:
+        via.close()
     print(json.dumps({"seconds": time.perf_counter() - start, "line": result.line()}, ensure_ascii=False))
 
 
 def stage_report_parts(config: Path) -> None:
     from flows.documents import render_documents
     from flows.report import write_outputs
-    from flows.settings import load_setup
+    from flows.setup import Overrides, load_setup
     from rtr.form.periods import parse_period
     from rtr.store import Store
 
     setup = load_setup(config)
+    setup = load_setup(config, Overrides(out=setup.config.outputs / "parts"))
     timings: dict[str, float] = {}
     store = Store(setup.config.store_url)
-    write_outputs(
-        setup,
-        parse_period(PERIOD),
-        out_dir=setup.config.outputs / "parts",
-        store=store,
-        roster=None,
-        documents=render_documents,
-        timings=timings,
-    )
+    write_outputs(setup, parse_period(PERIOD), store=store, documents=render_documents, timings=timings)
     print(json.dumps(timings))
 
 
@@ -178,8 +153,10 @@ def stage_report_parts(config: Path) -> None:
 
 from rtr.config import Runner  # noqa: E402  (after ROOT: the benchmark runs from a checkout)
 
+DEFAULT_RUNNER = Runner()
 
-def write_config(folder: Path, inbox: Path, runner: str = Runner.kind) -> Path:
+
+def write_config(folder: Path, inbox: Path, runner: str = DEFAULT_RUNNER.kind) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     path.write_text(
@@ -369,7 +346,7 @@ def main() -> None:
                 walls[size] = wall
             got.pairs.append((walls["full"], walls["plain"]))
     # report and incremental intake on the stores the default runner (or else the first) filled
-    main_kind = Runner.kind if Runner.kind in intakes else runners[0]
+    main_kind = DEFAULT_RUNNER.kind if DEFAULT_RUNNER.kind in intakes else runners[0]
     cfg_half = work / f"{main_kind}-half-0" / "config.toml"
     cfg_full = work / f"{main_kind}-full-0" / "config.toml"
     print("fixed costs: an empty inbox, with and without a running server …", flush=True)
@@ -453,7 +430,7 @@ def main() -> None:
     ]
     targets = []
     for kind, got in intakes.items():
-        default = " (the default)" if kind == Runner.kind else ""
+        default = " (the default)" if kind == DEFAULT_RUNNER.kind else ""
         targets += [
             f'### `kind = "{kind}"`{default}',
             "",
@@ -469,9 +446,9 @@ def main() -> None:
         f"Machine: {machine()}.  ",
         f"Command: `.venv/bin/python benchmarks/national.py {shlex.join(sys.argv[1:])}` ({time.strftime('%Y-%m-%d')}); "
         f"generating the sample took {gen_wall:.0f} s.  ",
-        f"Runners: {', '.join(f'`{k}`' for k in runners)}, each with `[runner]` defaults otherwise ({Runner.workers} workers, "
-        f"{Runner.batch_size} files a batch), for the flow and for its plain run alike; the shipped default is "
-        f'`kind = "{Runner.kind}"`. Intake figures are the fastest of {args.repeat} runs; Prefect\'s share is the '
+        f"Runners: {', '.join(f'`{k}`' for k in runners)}, each with `[runner]` defaults otherwise ({DEFAULT_RUNNER.workers} workers, "
+        f"{DEFAULT_RUNNER.batch_size} files a batch), for the flow and for its plain run alike; the shipped default is "
+        f'`kind = "{DEFAULT_RUNNER.kind}"`. Intake figures are the fastest of {args.repeat} runs; Prefect\'s share is the '
         f"median over those runs of the CLI run at N against the run without Prefect next to it.",
         "",
         *table,

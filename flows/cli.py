@@ -1,4 +1,8 @@
-"""`python -m flows COMMAND`: the commands of interface.md.
+"""`python -m flows COMMAND`: the commands of the README ("Commands").
+
+A typed command runs the pipeline's steps (flows/steps.py) in its own process, without Prefect,
+unless a Prefect server is configured (`PREFECT_API_URL`, in the environment or the active Prefect
+profile): then it runs the Prefect flow, so the run is in the UI. `serve` always needs a server.
 
 Exit status: 0 when the command did its job (rejected returns are normal results), 2 for bad
 arguments or configuration, 1 when the run itself failed. No traceback for an expected failure
@@ -7,28 +11,41 @@ arguments or configuration, 1 when the run itself failed. No traceback for an ex
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import tomllib
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click import exceptions as usage  # typer ≥ 0.20 carries its own copy of click
 
 from flows.files import write_atomic
-from flows.intake import RosterError, load_roster
-from flows.settings import load_setup
-from rtr.config import ConfigError, sqlite_url
+from flows.setup import Overrides, Setup, load_setup, open_store, require_folder
+from rtr.config import ConfigError
 from rtr.form.periods import Period, latest_ended, parse_period
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    rich_markup_mode=None,
     help="returns-to-reports：律师事务所党建工作情况半年报表的收集、审核与汇总。",
 )
 
-ConfigOpt = Annotated[Path, typer.Option("--config", help="配置文件 config file", show_default=True)]
+ConfigOpt = Annotated[Path, typer.Option("--config", help="配置文件（默认 config.toml）")]
+InboxOpt = Annotated[Path | None, typer.Option(help="收件文件夹（默认取配置；只改变读取的位置）")]
+DbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="数据库文件（SQLite）。试运行用：原件、回执和输出都写在它旁边（或 --out 下），不写入配置的文件夹"
+    ),
+]
+OutOpt = Annotated[Path | None, typer.Option(help="输出文件夹（默认取配置）；与 --db 同用时回执也写在其下")]
+RosterOpt = Annotated[Path | None, typer.Option(help="律所名录 .xlsx（默认取配置）")]
 
 
 def _fail(message: str, code: int) -> None:
@@ -39,7 +56,7 @@ def _fail(message: str, code: int) -> None:
 def _guarded(body: Callable[[], None]) -> None:
     try:
         body()
-    except (ConfigError, RosterError) as exc:
+    except ConfigError as exc:
         _fail(f"配置错误：{exc}", 2)
     except typer.Exit:
         raise
@@ -58,6 +75,62 @@ def _period(text: str) -> Period:
     return period
 
 
+def prefect_api_url() -> str | None:
+    """The Prefect server this machine is configured to use, if any: `PREFECT_API_URL` in the
+    environment, else in the active profile of Prefect's profiles file. Read here because importing
+    Prefect's settings costs a second or more, which a typed command without a server never pays."""
+    if os.environ.get("PREFECT_API_URL"):
+        return os.environ["PREFECT_API_URL"]
+    home = Path(os.environ.get("PREFECT_HOME", "~/.prefect")).expanduser()
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml")).expanduser()
+    try:
+        data = tomllib.loads(profiles.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    active = os.environ.get("PREFECT_PROFILE") or data.get("active", "ephemeral")
+    value = data.get("profiles", {}).get(active, {}).get("PREFECT_API_URL")
+    return value if isinstance(value, str) and value else None
+
+
+@contextmanager
+def _progress_bar(label: str):
+    """A progress bar on a terminal (nothing when the output goes to a file or a pipe)."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _run_intake(setup: Setup, config: Path, overrides: Overrides) -> dict:
+    with _progress_bar("读取报表") as hook:
+        if prefect_api_url():
+            from flows import progress
+            from flows.pipeline import intake_flow
+
+            token = progress.hook.set(hook)
+            try:
+                return intake_flow(str(config), **_flow_paths(overrides, "inbox", "db", "roster"))
+            finally:
+                progress.hook.reset(token)
+        from flows import steps
+
+        via = steps.Direct(setup.config.runner.workers)
+        try:
+            with open_store(setup.config) as store:
+                return steps.intake(setup, store, via, progress=hook).as_dict()
+        finally:
+            via.close()
+
+
+def _flow_paths(o: Overrides, *names: str) -> dict[str, str | None]:
+    """Command-line paths as a flow's parameters (None: the flow takes them from the config)."""
+    return {k: str(v) if v else None for k, v in vars(o).items() if not names or k in names}
+
+
 @app.command(epilog="示例 example:  python -m flows template --out outputs/律党1表.xlsx")
 def template(
     out: Annotated[
@@ -70,14 +143,13 @@ def template(
     def body() -> None:
         from rtr.workbooks.formgen import build_form, form_notes, workbook_bytes
 
-        setup = load_setup(config)
-        latest = latest_ended(date.today())
+        setup = load_setup(config, with_roster=False)
+        latest = latest_ended(setup.today)
         periods = [latest]
         for _ in range(3):
             periods.append(periods[-1].previous())
-        choices = tuple(
-            p.label for p in [Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1), *periods]
-        )
+        upcoming = Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1)
+        choices = tuple(p.label for p in [upcoming, *periods])
         wb, _ = build_form(setup.schema, setup.config.cities, choices, notes=form_notes(setup.schema_text))
         target = out or setup.config.outputs / f"{setup.schema.title}.xlsx"
         write_atomic(target, workbook_bytes(wb))
@@ -101,7 +173,7 @@ def sample(
     def body() -> None:
         from sample.synthetic import make_sample
 
-        setup = load_setup(config)
+        setup = load_setup(config, with_roster=False)
         result = make_sample(setup.schema, setup.config.cities, p, firms, seed=seed, messy=messy)
         for f in result.files:
             write_atomic(out / f.path, f.data)
@@ -113,33 +185,18 @@ def sample(
 
 @app.command(epilog="示例 example:  python -m flows intake --inbox inputs --db data/returns.sqlite")
 def intake(
-    inbox: Annotated[Path | None, typer.Option(help="收件文件夹（默认取配置）")] = None,
-    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
-    roster: Annotated[Path | None, typer.Option(help="律所名录 .xlsx（默认取配置）")] = None,
+    inbox: InboxOpt = None,
+    db: DbOpt = None,
+    roster: RosterOpt = None,
     config: ConfigOpt = Path("config.toml"),
 ) -> None:
     """读取收件文件夹中的新文件：审核、入库，并为每个文件生成回执。可重复运行，也可同时运行。"""
 
     def body() -> None:
-        _check_paths(config, inbox, roster)
-        from flows import progress
-        from flows.pipeline import configured_intake
-
-        intake_flow = configured_intake(load_setup(config).config)
-
-        if sys.stdout.isatty():
-            from rich.progress import Progress
-
-            with Progress(transient=True) as bar:
-                task = bar.add_task("读取报表", total=None)
-                token = progress.hook.set(lambda done, total: bar.update(task, completed=done, total=total))
-                try:
-                    result = intake_flow(str(config), **_paths(inbox, db, roster))
-                finally:
-                    progress.hook.reset(token)
-        else:
-            result = intake_flow(str(config), **_paths(inbox, db, roster))
-        typer.echo(result["line"])
+        overrides = Overrides(inbox=inbox, db=db, roster=roster)
+        setup = load_setup(config, overrides)
+        require_folder(setup.config.inbox, "收件文件夹")
+        typer.echo(_run_intake(setup, config, overrides)["line"])
 
     _guarded(body)
 
@@ -147,63 +204,88 @@ def intake(
 @app.command(epilog="示例 example:  python -m flows report --period 2024H1 --no-email")
 def report(
     period: Annotated[str | None, typer.Option(help="报告期，如 2024H1（默认：最近一个已结束的半年）")] = None,
-    inbox: Annotated[Path | None, typer.Option(help="收件文件夹（默认取配置）")] = None,
-    out: Annotated[Path | None, typer.Option(help="输出文件夹（默认取配置）")] = None,
-    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
-    roster: Annotated[Path | None, typer.Option(help="律所名录 .xlsx（默认取配置）")] = None,
+    inbox: InboxOpt = None,
+    out: OutOpt = None,
+    db: DbOpt = None,
+    roster: RosterOpt = None,
     no_email: Annotated[bool, typer.Option("--no-email", help="不发送邮件")] = False,
     config: ConfigOpt = Path("config.toml"),
 ) -> None:
-    """先读取新文件，再汇总一个报告期：summary.json、汇总表.xlsx、回执和 Word 报告。"""
-    p = _period(period) if period else latest_ended(date.today())
+    """先读取新文件，再汇总一个报告期：summary.json、汇总表.xlsx、回执和 Word 报告，然后发送邮件。"""
+    chosen = _period(period) if period else None
 
     def body() -> None:
-        _check_paths(config, inbox, roster)
-        from flows.pipeline import report_flow
+        from flows import steps
 
-        result = report_flow(
-            str(config), period=p.id, out=str(out) if out else None, no_email=no_email, **_paths(inbox, db, roster)
-        )
-        typer.echo(result["intake"]["line"])
-        typer.echo(f"{p.label}：已采用报表 {result['firms']} 份。输出：")
-        for path in result["documents"]:
+        overrides = Overrides(inbox=inbox, db=db, out=out, roster=roster)
+        setup = load_setup(config, overrides)
+        p = chosen or latest_ended(setup.today)
+        steps.refuse_unended(p, setup)
+        require_folder(setup.config.inbox, "收件文件夹")
+        done = _run_report(setup, config, overrides, p, email=not no_email)
+        typer.echo(done["intake"]["line"])
+        typer.echo(f"{p.label}：已采用报表 {done['firms']} 份。输出：")
+        for path in done["documents"]:
             typer.echo(f"  {path}")
         if no_email:
             return
-        if result["delivered"] is None:
+        if done["not_sent"]:
+            _fail(done["not_sent"], 1)
+        if not setup.config.email.enabled:
             typer.echo("邮件：未启用（config.toml [email] enabled = false），报告未发送。")
         else:
-            _print_outcomes(result["delivered"])
+            _print_outcomes(done["delivered"])
 
     _guarded(body)
+
+
+def _run_report(setup: Setup, config: Path, overrides: Overrides, period: Period, *, email: bool) -> dict:
+    with _progress_bar("读取报表") as hook:
+        if prefect_api_url():
+            from flows import progress
+            from flows.pipeline import NothingToReport, report_flow
+
+            token = progress.hook.set(hook)
+            try:
+                return report_flow(str(config), period=period.id, no_email=not email, **_flow_paths(overrides))
+            except NothingToReport as exc:  # the flow run is Failed in the UI; here, one line and exit 1
+                _fail(str(exc), 1)
+            finally:
+                progress.hook.reset(token)
+        from flows import steps
+
+        via = steps.Direct(setup.config.runner.workers)
+        try:
+            with open_store(setup.config) as store:
+                return steps.report(setup, store, period, via, email=email, progress=hook).as_dict()
+        finally:
+            via.close()
 
 
 @app.command(epilog="示例 example:  python -m flows send --period 2024H1")
 def send(
     period: Annotated[str, typer.Option(help="报告期，如 2024H1")],
     force: Annotated[bool, typer.Option("--force", help="已发送过的也重新发送")] = False,
-    out: Annotated[Path | None, typer.Option(help="输出文件夹（默认取配置）")] = None,
-    db: Annotated[Path | None, typer.Option(help="数据库文件（SQLite，默认取配置）")] = None,
+    out: OutOpt = None,
+    db: DbOpt = None,
     config: ConfigOpt = Path("config.toml"),
 ) -> None:
     """把某一报告期已生成的报告发送给配置的收件人；已送达的不再重复发送（除非 --force）。"""
     p = _period(period)
 
     def body() -> None:
+        from flows import steps
         from flows.delivery import deliver
-        from rtr.store import Store
 
-        setup = load_setup(config)
+        setup = load_setup(config, Overrides(db=db, out=out), with_roster=False)
+        steps.refuse_unended(p, setup)
         if not setup.config.email.enabled:
             raise ConfigError("邮件未启用：请在 config.toml [email] 中设置 enabled = true 及服务器和收件人")
-        folder = (out or setup.config.outputs) / p.id
+        folder = setup.config.outputs / p.id
         if not (folder / "summary.json").is_file():
             raise ConfigError(f"{folder} 中没有报告：请先运行 python -m flows report --period {p.id}")
-        store = Store(sqlite_url(db) if db else setup.config.store_url)
-        try:
-            outcomes = deliver(setup, store, p, folder, force=force)
-        finally:
-            store.close()
+        with open_store(setup.config) as store:
+            outcomes = deliver(setup, store, p, folder, force=force, announce=typer.echo)
         _print_outcomes([vars(o) for o in outcomes])
         if any(o.status == "failed" for o in outcomes):
             raise typer.Exit(1)
@@ -213,13 +295,18 @@ def send(
 
 @app.command(epilog="示例 example:  python -m flows serve --config config.toml")
 def serve(config: ConfigOpt = Path("config.toml")) -> None:
-    """常驻运行：定时扫描收件文件夹（每 N 分钟），并按计划（默认 1 月 10 日和 7 月 10 日 9:00）生成和发送半年报告。"""
+    """常驻运行：定时扫描收件文件夹，并按计划（默认 1 月 10 日和 7 月 10 日 9:00）生成和发送半年报告。需要 Prefect 服务器。"""
 
     def body() -> None:
         from flows.serve import serve_forever
         from rtr.schedule import next_report_runs
 
-        setup = load_setup(config)
+        setup = load_setup(config, with_roster=False)
+        if not prefect_api_url():
+            raise ConfigError(
+                "serve 需要 Prefect 服务器：请先运行 prefect server start，并设置 PREFECT_API_URL"
+                "（如 export PREFECT_API_URL=http://127.0.0.1:4200/api），见 README“常驻运行”"
+            )
         s = setup.config.schedule
         typer.echo(f"每 {s.scan_every_minutes:g} 分钟扫描 {setup.config.inbox}；下次报告：")
         for when, period in next_report_runs(s.report_cron, s.timezone, datetime.now(UTC)):
@@ -249,26 +336,58 @@ def _print_outcomes(outcomes: list[dict]) -> None:
         typer.echo("没有配置收件人（config.toml [email] province_recipients / city_recipients）。")
 
 
-def _paths(inbox: Path | None, db: Path | None, roster: Path | None) -> dict[str, str | None]:
-    """Command-line paths for a flow's parameters (None: the flow takes them from the config)."""
-    return {
-        "inbox": str(inbox) if inbox else None,
-        "db": str(db) if db else None,
-        "roster": str(roster) if roster else None,
-    }
+def _usage_error(exc: usage.UsageError) -> str:
+    """click's English usage errors as one Chinese line."""
+    if isinstance(exc, usage.NoSuchOption):
+        near = f"（是否想写 {exc.possibilities[0]}？）" if exc.possibilities else ""
+        return f"没有这个选项：{exc.option_name}{near}。用 --help 查看可用的选项"
+    if isinstance(exc, usage.MissingParameter):
+        name = exc.param.opts[0] if exc.param is not None and getattr(exc.param, "opts", None) else "参数"
+        return f"缺少 {name}：用 --help 查看示例"
+    if isinstance(exc, usage.BadParameter):
+        name = exc.param.opts[0] if exc.param is not None and getattr(exc.param, "opts", None) else "参数"
+        return f"{name} 的值不正确：{_chinese_reason(exc.message)}"
+    text = exc.format_message()
+    if text.startswith("No such command"):
+        command = text.split("'")[1] if "'" in text else text
+        return f"没有这个命令：{command}。可用的命令见 python -m flows --help"
+    if "requires an argument" in text:
+        return f"{text.split()[1] if len(text.split()) > 1 else '选项'} 后面缺少值：用 --help 查看示例"
+    if "unexpected extra argument" in text:
+        extra = text.split("(", 1)[-1].rstrip(")") if "(" in text else text
+        return f"多余的参数：{extra}（选项要写成 --名称 值，用 --help 查看示例）"
+    return f"命令行参数错误：{text}（用 --help 查看示例）"
 
 
-def _check_paths(config: Path, inbox: Path | None, roster: Path | None) -> None:
-    """Bad settings are reported before any flow starts (exit 2, a message, no traceback)."""
-    setup = load_setup(config)
-    folder = inbox or setup.config.inbox
-    if not folder.is_dir():
-        raise ConfigError(f"收件文件夹不存在：{folder}")
-    load_roster(roster or setup.config.roster, setup)
+def _chinese_reason(message: str) -> str:
+    lowered = message.lower()
+    if "integer" in lowered:
+        return "应为整数"
+    if "number" in lowered or "float" in lowered:
+        return "应为数字"
+    if "range" in lowered or "greater than" in lowered or "less than" in lowered:
+        return f"超出允许的范围（{message}）"
+    return message
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     # Staff read our one-line results; Prefect's run logs (and their tracebacks) still reach the
-    # Prefect API and UI, but not this terminal. Set PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=INFO to see them.
+    # Prefect API and UI, but not this terminal. Set PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=INFO to see them;
+    # RTR_LOG_LEVEL=INFO shows the steps of a run without a Prefect server.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    app(prog_name="python -m flows")
+    level = os.environ.get("RTR_LOG_LEVEL", "").upper()
+    if level:
+        logging.basicConfig(level=level, format="%(asctime)s %(message)s", stream=sys.stderr)
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="python -m flows", standalone_mode=False)
+    except usage.NoArgsIsHelpError as exc:  # `python -m flows` alone: the help, not an error
+        typer.echo(exc.ctx.get_help() if exc.ctx else "")
+        sys.exit(0)
+    except usage.UsageError as exc:
+        typer.secho(_usage_error(exc), err=True, fg=typer.colors.RED)
+        sys.exit(2)
+    except typer.Abort:
+        typer.secho("已中断。", err=True, fg=typer.colors.RED)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

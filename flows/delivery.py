@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.settings import Setup
+from flows.setup import Setup
 from rtr.config import ConfigError, Email
 from rtr.filenames import safe_component
 from rtr.form.periods import Period
 from rtr.mail import PROVINCE, Document, Parcel, build_message, plan_parcels, render_texts, text_variables
 from rtr.reporting.report_context import report_path, report_title
-from rtr.store import Store
+from rtr.store import Store, deliveries
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
@@ -113,6 +113,7 @@ def deliver(
     *,
     force: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    announce: Callable[[str], None] | None = None,
 ) -> list[Outcome]:
     email = setup.config.email
     password = password_of(email)
@@ -124,7 +125,7 @@ def deliver(
     for parcel in plan_parcels(email, province_docs, city_docs):
         names = tuple(d.name for d in parcel.documents)
         with store.transaction() as conn:
-            done = all(store.delivered(conn, period.id, d.key, parcel.recipient) for d in parcel.documents)
+            done = all(deliveries.delivered(conn, period.id, d.key, parcel.recipient) for d in parcel.documents)
         if done and not force:
             outcomes.append(Outcome(parcel.scope, parcel.recipient, names, "skipped"))
             continue
@@ -143,7 +144,7 @@ def deliver(
 def _record(store: Store, period: Period, parcel: Parcel, ok: bool, attempts: int, error: str | None) -> None:
     with store.transaction() as conn:
         for d in parcel.documents:
-            store.record_delivery(
+            deliveries.record_delivery(
                 conn,
                 period=period.id,
                 document=d.key,

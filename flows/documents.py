@@ -12,7 +12,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from flows.files import write_atomic
 from flows.report import PeriodData
-from flows.settings import Setup
+from flows.setup import Setup
 from rtr.config import ConfigError
 from rtr.form.periods import parse_period
 from rtr.reporting.charts import coverage_by_area, trend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import itertools
 import os
@@ -15,6 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _SEQUENCE = itertools.count()
+
+_REASONS = {
+    errno.ENOENT: "文件或文件夹不存在",
+    errno.EACCES: "没有权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "所在磁盘是只读的",
+    errno.ENOSPC: "磁盘空间已满",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOTDIR: "路径中有一段不是文件夹",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ECONNREFUSED: "连接被拒绝",
+    errno.ETIMEDOUT: "连接超时",
+    errno.EHOSTUNREACH: "无法到达该主机",
+    errno.ENETUNREACH: "网络不可达",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why an operation failed, in words staff read (the system's own text in English otherwise)."""
+    return _REASONS.get(exc.errno, exc.strerror or type(exc).__name__) if exc.errno else str(exc) or type(exc).__name__
 
 
 def temp_path(folder: Path, suffix: str) -> Path:

@@ -1,22 +1,21 @@
-"""Report: intake, then aggregate one period and write summary.json, 汇总表.xlsx, receipts and documents."""
+"""A period's outputs: aggregate the stored returns and write summary.json, 汇总表.xlsx, receipts and documents."""
 
 from __future__ import annotations
 
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.files import flush_to_disk, sweep_stale_temps, write_atomic
-from flows.intake import IntakeResult, copy_receipts, run_intake
-from flows.settings import Setup
+from flows.receipts import copy_receipts
+from flows.setup import Setup
 from rtr.form.periods import Period, parse_period
-from rtr.reading.roster import RosterFirm
 from rtr.reporting.metrics import aggregate, changes
 from rtr.reporting.summary import build_summary, submission_record
-from rtr.store import Store
+from rtr.store import Store, ledger, returns
 from rtr.workbooks.summary_workbook import build_summary_workbook
 
 
@@ -43,43 +42,11 @@ class PeriodData:
         return out
 
 
-@dataclass
-class ReportResult:
-    period: Period
-    folder: Path
-    intake: IntakeResult
-    summary: dict
-    documents: list[Path] = field(default_factory=list)
-
-
-def run_report(
-    setup: Setup,
-    period: Period,
-    *,
-    inbox: Path,
-    out_dir: Path,
-    store: Store,
-    roster: list[RosterFirm] | None,
-    today: date,
-    documents=None,
-) -> ReportResult:
-    cfg = setup.config
-    intake = run_intake(
-        setup, inbox=inbox, store=store, receipts_dir=cfg.receipts, archive_dir=cfg.archive, roster=roster, today=today
-    )
-    folder, summary, written = write_outputs(
-        setup, period, out_dir=out_dir, store=store, roster=roster, documents=documents
-    )
-    return ReportResult(period, folder, intake, summary, written)
-
-
 def write_outputs(
     setup: Setup,
     period: Period,
     *,
-    out_dir: Path,
     store: Store,
-    roster: list[RosterFirm] | None,
     documents=None,
     timings: dict[str, float] | None = None,
     announce: Callable[[str], None] | None = None,
@@ -87,18 +54,18 @@ def write_outputs(
     """Aggregates the stored returns of `period` and writes every output; returns (folder, summary, paths).
     `timings`, when given, receives the seconds each step took (for the benchmark); `announce` is told
     each step as it starts (the run log)."""
-    cfg = setup.config
-    folder = out_dir / period.id
+    cfg, roster = setup.config, setup.roster
+    folder = cfg.outputs / period.id
     sweep_stale_temps(folder)  # what a killed run left half-written
     step = _Steps(timings, announce)
     step("read store")
     with store.transaction() as conn:
-        stored = [p for p in store.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
-        by_period = {p: store.accepted_of_period(conn, p) for p in {*stored, period.id}}
-        submissions = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, period.id)]
-        unassigned = [submission_record(r, path, fs) for r, path, fs in store.period_returns(conn, None)]
-        unreadable = store.unreadable_files(conn)
-        file_ids = store.file_ids_of_period(conn, period.id)
+        stored = [p for p in returns.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
+        by_period = {p: returns.accepted_of_period(conn, p) for p in {*stored, period.id}}
+        submissions = [submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, period.id)]
+        unassigned = [submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, None)]
+        unreadable = ledger.unreadable_files(conn)
+        file_ids = returns.file_ids_of_period(conn, period.id)
     step("aggregate")
     small = cfg.small_medium_max_lawyers
     aggregates = {p: aggregate(v, cfg.cities, small, roster if p == period.id else None) for p, v in by_period.items()}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from prefect.schedules import Cron, Interval
 
-from flows.pipeline import configured_intake, report_flow
-from flows.settings import Setup
+from flows.pipeline import intake_flow, report_flow
+from flows.setup import Setup
 from rtr.config import ConfigError
 from rtr.store import Store
 
@@ -20,7 +20,7 @@ from rtr.store import Store
 def build_deployments(setup: Setup, config_path: Path) -> list:
     schedule = setup.config.schedule
     params = {"config_path": str(config_path.resolve())}
-    scan = configured_intake(setup.config).to_deployment(
+    scan = intake_flow.to_deployment(
         name="inbox-scan",
         schedule=Interval(timedelta(minutes=schedule.scan_every_minutes), timezone=schedule.timezone),
         parameters=params,

@@ -1,10 +1,34 @@
-"""Settings from config.toml, as plain frozen data. Parsing is pure; the file is read in flows/."""
+"""config.toml: its declared schema (pydantic models, unknown keys refused) and the resolved settings.
+
+`parse_config(raw, root, source)` is pure: a parsed TOML dict in, a frozen `Config` out, or a
+`ConfigError` whose lines each name the file, the section and the key, in Chinese, with the nearest
+known key for a misspelling. The file itself is read at the edge (flows/setup.py), which also checks
+what needs the disk (the templates exist).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import dataclasses
+import datetime as dt
+import difflib
+import re
+import typing
+from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from rtr.checking.rules import Thresholds
 from rtr.reading.workbook import Limits
@@ -38,84 +62,249 @@ class ConfigError(ValueError):
     """A setting is missing or wrong; the message says which and how to fix it."""
 
 
-@dataclass(frozen=True)
-class Schedule:
-    scan_every_minutes: float = 10
+# An address a mail server takes: local@domain.tld (no spaces, one @, a dot in the domain).
+_ADDRESS = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
+
+
+def is_email_address(text: str) -> bool:
+    """`name@example.org`, or with a display name: `党建报表 <name@example.org>`."""
+    _, address = parseaddr(text)
+    return bool(_ADDRESS.match(address)) and (address == text.strip() or text.strip().endswith(f"<{address}>"))
+
+
+class Section(BaseModel):
+    """A table of config.toml: unknown keys are errors, types are not coerced ("six" is not 6)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=1)]
+# TOML has lists, not tuples: the list itself is converted, its items are still strictly typed
+Strings = Annotated[tuple[Annotated[str, Strict()], ...], Field(strict=False)]
+Counts = Annotated[tuple[Annotated[int, Strict(), Field(ge=1)], ...], Field(strict=False)]
+
+
+def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [v for v in values if not is_email_address(v.strip())]
+    if bad:
+        raise ValueError(f"“{bad[0]}”不是电子邮件地址（应形如 name@example.org）")
+    return tuple(v.strip() for v in values)
+
+
+class Province(Section):
+    name: str = "广东省"
+    cities: Strings = GUANGDONG
+
+    @field_validator("cities")
+    @classmethod
+    def _cities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cities = tuple(c.strip() for c in value)
+        if not cities or not all(cities):
+            raise ValueError("地市名单为空：请列出本省的地市（每个正确的报表都会因“所在地市不在名单中”被退回）")
+        twice = sorted({c for c in cities if cities.count(c) > 1})
+        if twice:
+            raise ValueError(f"地市名单中重复列出了 {'、'.join(twice)}")
+        return cities
+
+
+class Paths(Section):
+    inbox: str = "inputs"
+    outputs: str = "outputs"
+    receipts: str = "outputs/回执"
+    store: str = "data/returns.sqlite"
+    store_url: str = ""
+    archive: str = "data/originals"
+    roster: str = ""
+
+    @field_validator("inbox", "outputs", "receipts", "store", "archive")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("路径不能为空")
+        return value
+
+
+class Intake(Section):
+    settle_seconds: NonNegative = 3.0
+    max_file_mb: Positive = 20
+    max_uncompressed_mb: Positive = 100
+    max_compression_ratio: Annotated[float, Field(ge=1)] = 100
+    max_cells: Count = 2_000_000
+    max_sheets: Count = 200
+
+
+class Runner(Section):
+    """Where intake's read-and-check batches run; storing stays in the run's own process."""
+
+    kind: Literal["processes", "threads", "dask"] = "processes"
+    workers: Count = 2  # threads or processes; for dask, the workers of a local cluster when no address is given
+    dask_address: str = ""  # tcp://scheduler:8786 of an existing Dask cluster
+    batch_size: Count = 2000  # files per task: one task run, one store transaction and one sync a batch
+
+
+class Metrics(Section):
+    small_medium_max_lawyers: Count = 50
+
+
+class Schedule(Section):
+    scan_every_minutes: Positive = 10
     report_cron: str = "0 9 10 1,7 *"
     timezone: str = "Asia/Shanghai"
 
+    @field_validator("report_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from cronsim import CronSim, CronSimError
 
-@dataclass(frozen=True)
-class Email:
+        try:
+            CronSim(value, dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+        except CronSimError as exc:
+            raise ValueError(
+                f'“{value}”不是有效的 cron 表达式（如 "0 9 10 1,7 *" 表示 1 月和 7 月 10 日 9:00）'
+            ) from exc
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知时区“{value}”（如 Asia/Shanghai）") from exc
+        return value
+
+
+class Templates(Section):
+    province_report: str = ""  # "" means the one shipped in templates/
+    city_report: str = ""
+
+
+class Email(Section):
     enabled: bool = False
     host: str = ""
-    port: int = 465
-    security: str = "ssl"  # ssl | starttls | none
+    port: Annotated[int, Field(ge=1, le=65535)] = 465
+    security: Literal["ssl", "starttls", "none"] = "ssl"
     user: str = ""
     sender: str = ""
     password_env: str = "RTR_SMTP_PASSWORD"
-    province_recipients: tuple[str, ...] = ()
-    city_recipients: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    max_attempts: int = 3  # per message, for temporary failures (4xx, connection errors)
-    retry_seconds: float = 5.0  # first wait; doubles after each failed attempt
-    timeout_seconds: float = 30.0
+    province_recipients: Strings = ()
+    city_recipients: dict[str, Strings] = {}
+    max_attempts: Count = 3  # per message, for temporary failures (4xx, connection errors)
+    retry_seconds: NonNegative = 5.0  # first wait; doubles after each failed attempt
+    timeout_seconds: Positive = 30.0
     receipts_to_firms: bool = False  # each receipt to the firm's address (H10, else the roster's 联系邮箱)
     reminders: bool = False  # reminders before the deadline to firms not yet accepted
 
+    @field_validator("province_recipients")
+    @classmethod
+    def _province(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _addresses(value)
 
-@dataclass(frozen=True)
-class Report:
-    """[report]: what the documents say about who issues them and whom to contact."""
+    @field_validator("city_recipients")
+    @classmethod
+    def _cities(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        return {city: _addresses(v) for city, v in value.items()}
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        if value and not is_email_address(value.strip()):
+            raise ValueError(f"“{value}”不是电子邮件地址（应形如 name@example.org）")
+        return value.strip()
+
+
+class Report(Section):
+    """[report]: who issues the documents, when, and whom firms and cities contact."""
 
     issuer: str = ""  # 发文机关署名; "" means 中共{province}律师行业委员会
-    date: date | None = None  # 成文日期; None means the day the report is made
+    date: dt.date | None = None  # 成文日期; None means the day the report is made
     office_contact: str = ""  # name and phone printed on receipts and notices
-    empty_city: str = "notice"  # notice | skip: what a city with no accepted return gets
+    empty_city: Literal["notice", "skip"] = "notice"  # what a city with no accepted return gets
 
 
-@dataclass(frozen=True)
-class Deadline:
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+
+class Deadline(Section):
     """[deadline]: the day each half-year's returns are due ("MM-DD"; H2's in the next year)."""
 
     h1: str = "07-10"
     h2: str = "01-10"
-    remind_days_before: tuple[int, ...] = (7, 2)
+    remind_days_before: Counts = (7, 2)
+
+    @field_validator("h1", "h2")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        m = _MONTH_DAY.match(value)
+        try:
+            dt.date(2024, int(m[1]), int(m[2])) if m else dt.date.fromisoformat("x")
+        except ValueError as exc:
+            raise ValueError(f'“{value}”不是“月-日”（如 "07-10"）') from exc
+        return value
 
 
-RUNNER_KINDS = ("threads", "processes", "dask")
+def _rules_model() -> type[Section]:
+    """[rules] declared from the core's Thresholds: a new threshold is a field there and nothing here."""
+    hints = typing.get_type_hints(Thresholds)
+    fields = {f.name: (Annotated[hints[f.name], Field(ge=0)], f.default) for f in dataclasses.fields(Thresholds)}
+    return create_model("Rules", __base__=Section, **fields)
 
 
-@dataclass(frozen=True)
-class Runner:
-    """Where intake's read-and-check batches run; storing stays in the flow's process."""
+Rules = _rules_model()
 
-    kind: str = "processes"  # processes | threads | dask
-    workers: int = 2  # threads or processes; for dask, the workers of a local cluster when no address is given
-    dask_address: str = ""  # tcp://scheduler:8786 of an existing Dask cluster
-    batch_size: int = 2000  # files per task: one task run, one store transaction and one sync a batch
+
+class ConfigFile(Section):
+    """Every section config.toml may hold."""
+
+    province: Province = Province()
+    paths: Paths = Paths()
+    intake: Intake = Intake()
+    runner: Runner = Runner()
+    rules: Rules = Rules()  # type: ignore[valid-type]
+    metrics: Metrics = Metrics()
+    schedule: Schedule = Schedule()
+    templates: Templates = Templates()
+    email: Email = Email()
+    report: Report = Report()
+    deadline: Deadline = Deadline()
+
+    @model_validator(mode="after")
+    def _recipient_cities(self) -> ConfigFile:
+        unknown = sorted(set(self.email.city_recipients) - set(self.province.cities))
+        if unknown:
+            raise ValueError(
+                f"[email.city_recipients] 中的 {'、'.join(unknown)} 不在 [province] cities 中：请检查地市名称"
+            )
+        return self
 
 
 @dataclass(frozen=True)
 class Config:
+    """The settings a run uses: paths resolved against the config file's folder, the core's limits
+    and thresholds built, the other sections as declared."""
+
     root: Path
-    province: str = "广东省"
-    cities: tuple[str, ...] = GUANGDONG
-    inbox: Path = Path("inputs")
-    outputs: Path = Path("outputs")
-    store_url: str = ""
-    archive: Path = Path("data/originals")
-    receipts: Path = Path("outputs/回执")
-    roster: Path | None = None
-    settle_seconds: float = 3.0
-    limits: Limits = Limits()
-    thresholds: Thresholds = Thresholds()
-    small_medium_max_lawyers: int = 50
-    schedule: Schedule = Schedule()
-    templates: dict[str, Path] = field(default_factory=dict)
-    email: Email = Email()
-    runner: Runner = Runner()
-    report: Report = Report()
-    deadline: Deadline = Deadline()
+    province: str
+    cities: tuple[str, ...]
+    inbox: Path
+    outputs: Path
+    store_url: str
+    archive: Path
+    receipts: Path
+    roster: Path | None
+    settle_seconds: float
+    limits: Limits
+    thresholds: Thresholds
+    small_medium_max_lawyers: int
+    schedule: Schedule
+    templates: dict[str, Path]
+    email: Email
+    runner: Runner
+    report: Report
+    deadline: Deadline
+    source: Path | None = None  # the file it was read from
 
     @property
     def issuer(self) -> str:
@@ -126,135 +315,150 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def _section(raw: dict, name: str) -> dict:
-    value = raw.get(name, {})
-    if not isinstance(value, dict):
-        raise ConfigError(f"config.toml: [{name}] should be a table of settings")
-    return value
+RECEIPTS_FOLDER = "回执"
+ARCHIVE_FOLDER = "originals"
 
 
-def _number(section: dict, name: str, key: str, default: float, *, minimum: float = 0, whole: bool = False):
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigError(f"config.toml: [{name}] {key} should be a number ≥ {minimum}, not {value!r}")
-    if whole and not float(value).is_integer():
-        raise ConfigError(f"config.toml: [{name}] {key} should be a whole number, not {value!r}")
-    return int(value) if whole else value
+def with_overrides(
+    config: Config,
+    *,
+    inbox: Path | None = None,
+    db: Path | None = None,
+    out: Path | None = None,
+    roster: Path | None = None,
+) -> Config:
+    """A command's path options applied. What a run writes goes with its store: given `db`, the
+    originals are kept beside that store, and the receipts and outputs go under `out` or, without
+    it, beside the store too, so a trial run never writes into a configured folder. `out` alone
+    moves only the report's outputs (its copies of the receipts among them): the intake's receipts
+    and originals belong to the configured store, whose ledger says where they are."""
+    changes: dict[str, object] = {}
+    if inbox is not None:
+        changes["inbox"] = inbox
+    if roster is not None:
+        changes["roster"] = roster
+    if db is not None:
+        home = db.parent
+        changes |= {
+            "store_url": sqlite_url(db),
+            "archive": home / ARCHIVE_FOLDER,
+            "outputs": out or home,
+            "receipts": (out or home) / RECEIPTS_FOLDER,
+        }
+    elif out is not None:
+        changes["outputs"] = out
+    return dataclasses.replace(config, **changes)
 
 
-def _strings(value: object, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConfigError(f"config.toml: {where} should be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-def parse_config(raw: dict, root: Path) -> Config:
+def parse_config(raw: dict, root: Path, source: str = "config.toml") -> Config:
     """Relative paths are taken from the config file's folder (`root`)."""
-    province = _section(raw, "province")
-    paths = _section(raw, "paths")
-    intake = _section(raw, "intake")
-    rules = _section(raw, "rules")
-    metrics = _section(raw, "metrics")
-    schedule = _section(raw, "schedule")
-    email = _section(raw, "email")
-    report = _section(raw, "report")
-    deadline = _section(raw, "deadline")
-    runner = _section(raw, "runner")
-    kind = runner.get("kind", Runner.kind)
-    if kind not in RUNNER_KINDS:
-        raise ConfigError(f"config.toml: [runner] kind should be one of {', '.join(RUNNER_KINDS)}, not {kind!r}")
+    try:
+        file = ConfigFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError("\n".join(_explain(e, source) for e in exc.errors())) from None
 
-    def path(key: str, default: str) -> Path:
-        value = paths.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"config.toml: [paths] {key} should be a path")
+    def path(value: str) -> Path:
         p = Path(value).expanduser()
         return p if p.is_absolute() else root / p
 
-    cities = _strings(province.get("cities", list(GUANGDONG)), "[province] cities")
-    if len(set(cities)) != len(cities):
-        raise ConfigError("config.toml: [province] cities lists a city twice")
-    store_url = paths.get("store_url", "") or sqlite_url(path("store", "data/returns.sqlite"))
-    roster = paths.get("roster", "")
-    security = email.get("security", "ssl")
-    if security not in ("ssl", "starttls", "none"):
-        raise ConfigError(f"config.toml: [email] security should be ssl, starttls or none, not {security!r}")
-    city_recipients = _section(email, "city_recipients") if "city_recipients" in email else {}
-    unknown = set(city_recipients) - set(cities)
-    if unknown:
-        raise ConfigError(
-            f"config.toml: [email.city_recipients] names cities not in [province] cities: {', '.join(sorted(unknown))}"
-        )
-    defaults = Thresholds()
-    thresholds = Thresholds(
-        **{
-            key: _number(rules, "rules", key, getattr(defaults, key), whole=isinstance(getattr(defaults, key), int))
-            for key in defaults.__dataclass_fields__
-        }
-    )
-    limits = Limits(
-        max_file_bytes=int(_number(intake, "intake", "max_file_mb", 20, minimum=0.001) * 2**20),
-        max_uncompressed_bytes=int(_number(intake, "intake", "max_uncompressed_mb", 100, minimum=0.001) * 2**20),
-        max_compression_ratio=_number(intake, "intake", "max_compression_ratio", 100, minimum=1),
-        max_cells=_number(intake, "intake", "max_cells", 2_000_000, minimum=1, whole=True),
-        max_sheets=_number(intake, "intake", "max_sheets", 200, minimum=1, whole=True),
-    )
-    templates = {k: (root / v if not Path(v).is_absolute() else Path(v)) for k, v in _section(raw, "templates").items()}
+    p, intake = file.paths, file.intake
     return Config(
         root=root,
-        province=str(province.get("name", "广东省")),
-        cities=cities,
-        inbox=path("inbox", "inputs"),
-        outputs=path("outputs", "outputs"),
-        store_url=store_url,
-        archive=path("archive", "data/originals"),
-        receipts=path("receipts", "outputs/回执"),
-        roster=path("roster", roster) if roster else None,
-        settle_seconds=_number(intake, "intake", "settle_seconds", 3.0),
-        limits=limits,
-        thresholds=thresholds,
-        small_medium_max_lawyers=_number(metrics, "metrics", "small_medium_max_lawyers", 50, minimum=1, whole=True),
-        schedule=Schedule(
-            scan_every_minutes=_number(schedule, "schedule", "scan_every_minutes", 10, minimum=0.1),
-            report_cron=str(schedule.get("report_cron", "0 9 10 1,7 *")),
-            timezone=str(schedule.get("timezone", "Asia/Shanghai")),
+        province=file.province.name,
+        cities=tuple(file.province.cities),
+        inbox=path(p.inbox),
+        outputs=path(p.outputs),
+        store_url=p.store_url or sqlite_url(path(p.store)),
+        archive=path(p.archive),
+        receipts=path(p.receipts),
+        roster=path(p.roster) if p.roster.strip() else None,
+        settle_seconds=intake.settle_seconds,
+        limits=Limits(
+            max_file_bytes=int(intake.max_file_mb * 2**20),
+            max_uncompressed_bytes=int(intake.max_uncompressed_mb * 2**20),
+            max_compression_ratio=intake.max_compression_ratio,
+            max_cells=intake.max_cells,
+            max_sheets=intake.max_sheets,
         ),
-        templates=templates,
-        email=Email(
-            enabled=bool(email.get("enabled", False)),
-            host=str(email.get("host", "")),
-            port=_number(email, "email", "port", 465, minimum=1, whole=True),
-            security=security,
-            user=str(email.get("user", "")),
-            sender=str(email.get("sender", "")),
-            password_env=str(email.get("password_env", "RTR_SMTP_PASSWORD")),
-            province_recipients=_strings(email.get("province_recipients", []), "[email] province_recipients")
-            if email.get("province_recipients")
-            else (),
-            city_recipients={c: _strings(v, f"[email.city_recipients] {c}") for c, v in city_recipients.items()},
-            max_attempts=_number(email, "email", "max_attempts", 3, minimum=1, whole=True),
-            retry_seconds=_number(email, "email", "retry_seconds", 5.0),
-            timeout_seconds=_number(email, "email", "timeout_seconds", 30.0, minimum=0.1),
-            receipts_to_firms=bool(email.get("receipts_to_firms", False)),
-            reminders=bool(email.get("reminders", False)),
-        ),
-        runner=Runner(
-            kind=kind,
-            workers=_number(runner, "runner", "workers", 2, minimum=1, whole=True),
-            dask_address=str(runner.get("dask_address", "")),
-            batch_size=_number(runner, "runner", "batch_size", 2000, minimum=1, whole=True),
-        ),
-        report=Report(
-            issuer=str(report.get("issuer", "")),
-            date=report.get("date") if isinstance(report.get("date"), date) else None,
-            office_contact=str(report.get("office_contact", "")),
-            empty_city=str(report.get("empty_city", "notice")),
-        ),
-        deadline=Deadline(
-            h1=str(deadline.get("h1", "07-10")),
-            h2=str(deadline.get("h2", "01-10")),
-            remind_days_before=tuple(int(d) for d in deadline.get("remind_days_before", [7, 2])),
-        ),
+        thresholds=Thresholds(**file.rules.model_dump()),
+        small_medium_max_lawyers=file.metrics.small_medium_max_lawyers,
+        schedule=file.schedule,
+        templates={k: path(v) for k, v in file.templates.model_dump().items() if v},
+        email=file.email,
+        runner=file.runner,
+        report=file.report,
+        deadline=file.deadline,
     )
+
+
+_TYPES = {
+    "int_type": "整数",
+    "float_type": "数字",
+    "bool_type": "true 或 false",
+    "string_type": "带引号的文字",
+    "list_type": '列表（如 ["a", "b"]）',
+    "tuple_type": '列表（如 ["a", "b"]）',
+    "dict_type": "一节设置（[节名] 下的若干行）",
+    "model_type": "一节设置（[节名] 下的若干行）",
+    "date_type": "日期（如 2024-07-10，不加引号）",
+    "int_from_float": "整数",
+}
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] | None = ConfigFile
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return None
+        annotation = model.model_fields[part].annotation
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return model
+
+
+def _toml(value: object) -> str:
+    """A value as it would be written in config.toml."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def _choices(expected: str) -> str:
+    """pydantic's `'ssl', 'starttls' or 'none'` as `ssl、starttls 或 none`."""
+    return expected.replace("' or '", " 或 ").replace("', '", "、").strip("'")
+
+
+def _explain(error: dict, source: str) -> str:
+    """One pydantic error as one line a member of staff can act on."""
+    loc = tuple(error["loc"])
+    kind, ctx = error["type"], error.get("ctx") or {}
+    if not loc:  # a check across sections: its message names them
+        return f"{source}：{ctx.get('error', error['msg'])}"
+    section = loc[0]
+    key = ".".join(str(p) for p in loc[1:])
+    where = f"[{section}] {key}" if key else f"[{section}]"
+    if kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = list(parent.model_fields) if parent is not None else []
+        near = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if len(loc) == 1:
+            hint = f"：是否想写 [{near[0]}]？" if near else "：请删除或改正（可用的节见 README“配置”）"
+            return f"{source}：未知配置节 [{loc[0]}]{hint}"
+        hint = f"：是否想写 {near[0]}？" if near else "：请删除或改正"
+        return f"{source}：未知设置 {where}{hint}"
+    value = error.get("input")
+    got = f"，而不是 {_toml(value)}" if not isinstance(value, dict | list) else ""
+    if kind in _TYPES:
+        return f"{source}：{where} 应为{_TYPES[kind]}{got}"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal"):
+        sign = {"greater_than_equal": "不小于", "greater_than": "大于", "less_than_equal": "不大于"}[kind]
+        bound = next(iter(ctx.values()), "")
+        return f"{source}：{where} 应{sign} {bound}{got}"
+    if kind == "literal_error":
+        return f"{source}：{where} 应为 {_choices(str(ctx.get('expected', '')))} 之一{got}"
+    if kind == "too_short":
+        return f"{source}：{where} 不能为空"
+    if kind == "value_error":
+        return f"{source}：{where}：{ctx.get('error', error['msg'])}"
+    return f"{source}：{where}：{error['msg']}{got}"

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import io
+import os
+
+# as make test and .ci/run set them: no telemetry from the Prefect servers the tests start
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from collections.abc import Iterator
 from datetime import date
 

@@ -63,7 +63,7 @@ def test_template_sample_intake(tmp_path, config, harness):
         config=config,
     )
     assert made.returncode == 0, made.stderr
-    first = run("intake", config=config)  # as a user runs it: no Prefect server, so a temporary one
+    first = run("intake", config=config)  # as a user runs it: no Prefect server, the steps in this process
     assert first.returncode == 0, first.stderr
     last = first.stdout.strip().splitlines()[-1]
     assert last.startswith("新文件") and "报表采用" in last and "无法读取 2 个" in last
@@ -84,7 +84,11 @@ def test_db_option_overrides_config(tmp_path, config, harness):
         (("sample", "--period", "2024Q3", "--firms", "1", "--out", "x"), "报告期"),
         (("intake", "--inbox", "/nonexistent/inbox"), "收件文件夹不存在"),
         (("intake", "--roster", "/nonexistent/名录.xlsx"), "名录"),
-        (("nonsense",), "No such command"),
+        (("nonsense",), "没有这个命令：nonsense"),
+        (("sample", "--period", "2024H1", "--firms", "many", "--out", "x"), "--firms 的值不正确：应为整数"),
+        (("intake", "--inbx", "x"), "没有这个选项：--inbx（是否想写 --inbox？）"),
+        (("sample", "--firms", "3", "--out", "x"), "缺少 --period"),
+        (("report", "--period", "2030H1"), "2030年上半年尚未结束"),
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(config, tmp_path, args, text):
@@ -93,6 +97,8 @@ def test_bad_arguments_exit_2_without_traceback(config, tmp_path, args, text):
     assert result.returncode == 2
     assert text in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+    for english in ("Usage:", "Error", "Invalid value", "No such", "Missing option", "╭"):
+        assert english not in result.stderr, result.stderr
 
 
 def test_bad_config_exit_2(tmp_path):

@@ -6,7 +6,6 @@ import email
 import logging
 import socket
 from dataclasses import replace
-from datetime import date
 from email import policy
 from pathlib import Path
 
@@ -15,15 +14,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from flows.delivery import deliver
-from flows.documents import render_documents
-from flows.report import run_report
-from flows.settings import load_setup
+from flows.setup import load_setup
 from rtr.config import ConfigError, Email, sqlite_url
 from rtr.form.periods import Period
-from rtr.store import Store
+from rtr.store import Store, deliveries
 from sample.synthetic import make_sample
 from tests import reliability
-from tests.test_intake import drop
+from tests.helpers import drop, in_folder, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CITIES = ("广州市", "深圳市", "佛山市")
@@ -76,23 +73,10 @@ def smtp():
 def reported(tmp_path_factory, schema):
     tmp = tmp_path_factory.mktemp("mail")
     base = load_setup(ROOT / "config.toml")
-    setup = replace(
-        base, config=replace(base.config, cities=CITIES, settle_seconds=0, receipts=tmp / "回执", archive=tmp / "orig")
-    )
+    setup = in_folder(replace(base, config=replace(base.config, cities=CITIES, settle_seconds=0)), tmp)
     for f in make_sample(schema, CITIES, P, 20, seed=5).files:
         drop(tmp / "inbox", f.path, f.data)
-    store = Store(sqlite_url(tmp / "r.sqlite"))
-    result = run_report(
-        setup,
-        P,
-        inbox=tmp / "inbox",
-        out_dir=tmp / "out",
-        store=store,
-        roster=None,
-        today=date(2026, 1, 15),
-        documents=render_documents,
-    )
-    store.close()
+    result = run_report(setup, P, documents=True)
     return setup, result.folder
 
 
@@ -109,7 +93,7 @@ def mail_setup(setup, port: int, **email_changes):
         retry_seconds=0.01,
         timeout_seconds=5,
     )
-    return replace(setup, config=replace(setup.config, email=replace(mail, **email_changes)))
+    return replace(setup, config=replace(setup.config, email=mail.model_copy(update=email_changes)))
 
 
 def fresh_store(tmp_path: Path) -> Store:
@@ -155,7 +139,7 @@ def test_server_down_then_later_send_delivers_each_document_once(reported, smtp,
     assert {o.status for o in down} == {"failed"} and all(o.attempts == 3 for o in down)
     assert waits == [0.01, 0.02] * 3  # backoff doubles between attempts
     with store.transaction() as conn:
-        ledger = store.deliveries_of(conn, P.id)
+        ledger = deliveries.deliveries_of(conn, P.id)
     assert len(ledger) == 5 and all(r["status"] == "failed" and r["attempts"] == 3 and r["last_error"] for r in ledger)
     assert {p: p.read_bytes() for p in folder.rglob("*.docx")} == before  # documents untouched
     smtp.up()
@@ -165,7 +149,7 @@ def test_server_down_then_later_send_delivers_each_document_once(reported, smtp,
     assert [o.status for o in again] == ["skipped"] * 3
     assert len(inbox.messages) == 3  # each recipient got its documents exactly once
     with store.transaction() as conn:
-        ledger = store.deliveries_of(conn, P.id)
+        ledger = deliveries.deliveries_of(conn, P.id)
     assert all(r["status"] == "sent" and r["attempts"] == 4 and len(r["sha256"]) == 64 for r in ledger)
     forced = deliver(mail_setup(setup, port), store, P, folder, force=True, sleep=lambda s: None)
     assert [o.status for o in forced] == ["sent"] * 3 and len(inbox.messages) == 6

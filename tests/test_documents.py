@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -18,14 +17,11 @@ from docx import Document
 from docxtpl import DocxTemplate
 
 from flows.documents import plan_documents, write_documents
-from flows.report import run_report
-from flows.settings import load_setup
-from rtr.config import sqlite_url
+from flows.setup import load_setup
 from rtr.form.periods import Period
-from rtr.store import Store
 from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes
-from tests.test_intake import drop
+from tests.helpers import drop, in_folder, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,7 +42,7 @@ def doc_text(path: Path) -> str:
 def made(tmp_path_factory, schema):
     tmp = tmp_path_factory.mktemp("docs")
     base = load_setup(ROOT / "config.toml")
-    setup = replace(base, config=replace(base.config, settle_seconds=0, receipts=tmp / "回执", archive=tmp / "orig"))
+    setup = in_folder(replace(base, config=replace(base.config, settle_seconds=0)), tmp)
     for period, n, messy in ((Period(2024, 1), 120, True), (Period(2023, 2), 100, False), (Period(2023, 1), 90, False)):
         for f in make_sample(schema, setup.config.cities, period, n, seed=7, messy=messy).files:
             drop(tmp / "inbox", f"{period.id}/{f.path}", f.data)
@@ -58,24 +54,13 @@ def made(tmp_path_factory, schema):
         "highlights": "坚持“党建+业务”双融合 & <示范> 岗位建设。",
     }
     drop(tmp / "inbox", "2024H1/广州市/hostile.xlsx", form_bytes(schema, hostile))
-    store = Store(sqlite_url(tmp / "r.sqlite"))
     captured = {}
 
     def documents(setup_, data, summary, folder):
         captured["jobs"] = plan_documents(setup_, data, summary, folder)
         return write_documents(captured["jobs"])
 
-    result = run_report(
-        setup,
-        Period(2024, 1),
-        inbox=tmp / "inbox",
-        out_dir=tmp / "out",
-        store=store,
-        roster=None,
-        today=date(2026, 1, 15),
-        documents=documents,
-    )
-    store.close()
+    result = run_report(setup, Period(2024, 1), documents=documents)
     return result, captured["jobs"]
 
 

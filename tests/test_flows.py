@@ -10,17 +10,17 @@ import pytest
 from rtr.config import GUANGDONG
 from rtr.form.periods import Period
 from sample.synthetic import make_sample
+from tests.helpers import drop
 from tests.test_delivery import Server
-from tests.test_intake import drop
-
-pytestmark = pytest.mark.prefect
 
 
-def write_config(tmp: Path, *, port: int | None = None, cities=("广州市", "深圳市", "佛山市")) -> Path:
+def write_config(
+    tmp: Path, *, port: int | None = None, cities=("广州市", "深圳市", "佛山市"), batch_size: int = 2000
+) -> Path:
     text = (
         '[province]\nname = "广东省"\ncities = [' + ", ".join(f'"{c}"' for c in cities) + "]\n"
         '[paths]\ninbox = "inbox"\noutputs = "out"\nreceipts = "out/回执"\nstore = "data/r.sqlite"\narchive = "data/orig"\n'
-        "[intake]\nsettle_seconds = 0\n"
+        f"[intake]\nsettle_seconds = 0\n[runner]\nbatch_size = {batch_size}\n"
     )
     if port:
         text += (
@@ -32,6 +32,7 @@ def write_config(tmp: Path, *, port: int | None = None, cities=("广州市", "�
     return path
 
 
+@pytest.mark.prefect
 def test_intake_flow_in_chunks_matches_one_pass(harness, tmp_path, schema):
     from flows.pipeline import intake_flow
 
@@ -39,8 +40,8 @@ def test_intake_flow_in_chunks_matches_one_pass(harness, tmp_path, schema):
     for run in ("chunked", "single"):
         for f in sample.files:
             drop(tmp_path / run / "inbox", f.path, f.data)
-    chunked = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG)), chunk_size=7)
-    single = intake_flow(str(write_config(tmp_path / "single", cities=GUANGDONG)), chunk_size=1000)
+    chunked = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG, batch_size=7)))
+    single = intake_flow(str(write_config(tmp_path / "single", cities=GUANGDONG, batch_size=1000)))
     assert chunked["line"] == single["line"] and chunked["accepted"] >= 10
 
     def stored(run):
@@ -48,12 +49,14 @@ def test_intake_flow_in_chunks_matches_one_pass(harness, tmp_path, schema):
         return sorted(db.execute("SELECT path, sheet, uscc, period, status FROM returns").fetchall())
 
     assert stored("chunked") == stored("single")
-    again = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG)), chunk_size=7)
+    again = intake_flow(str(write_config(tmp_path / "chunked", cities=GUANGDONG, batch_size=7)))
     assert again["new"] == 0 and again["accepted"] == 0
 
 
-def test_receipts_that_fail_to_write_stay_due_and_no_batch_is_stored_twice(harness, tmp_path, schema, monkeypatch):
-    import flows.pipeline as pipeline
+def test_receipts_that_fail_to_write_stay_due_and_no_batch_is_stored_twice(tmp_path, schema, monkeypatch):
+    import flows.steps as pipeline
+    from flows.setup import load_setup
+    from tests.helpers import run_intake
 
     sample = make_sample(schema, GUANGDONG, Period(2024, 1), 12, seed=9)
     for f in sample.files:
@@ -73,13 +76,14 @@ def test_receipts_that_fail_to_write_stay_due_and_no_batch_is_stored_twice(harne
 
     monkeypatch.setattr(pipeline, "store_reads", counted_store)
     monkeypatch.setattr(pipeline, "write_receipts", flaky_receipts)
-    result = pipeline.intake_flow(str(write_config(tmp_path, cities=GUANGDONG)), chunk_size=4)
-    assert calls["store"] == 3 and result["new"] == len(sample.files)  # the failures retried no store
+    result = run_intake(load_setup(write_config(tmp_path, cities=GUANGDONG, batch_size=4)))
+    assert calls["store"] == 3 and result.new == len(sample.files)  # the failures retried no store
     db = sqlite3.connect(tmp_path / "data/r.sqlite")
     assert db.execute("SELECT count(*), count(DISTINCT path), sum(receipt_due) FROM files").fetchone() == (12, 12, 0)
     assert len(list((tmp_path / "out/回执").rglob("*_回执.xlsx"))) == 12  # the first batches' by a later write
 
 
+@pytest.mark.prefect
 def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, schema):
     from prefect.artifacts import Artifact
 
@@ -107,13 +111,12 @@ def test_report_flow_end_to_end_with_artifacts_and_email(harness, tmp_path, sche
     assert findings is not None and findings.type == "table"
 
 
-def test_intake_on_processes_and_dask_matches_threads(harness, tmp_path, schema):
-    """The task runner is configuration: the same store contents and the same summary on each."""
-    from flows.documents import render_documents  # noqa: F401  (imported as the report does)
-    from flows.pipeline import configured_intake
+def test_intake_on_processes_and_dask_matches_threads(tmp_path, schema):
+    """Where batches are read is configuration: the same store contents and the same summary on each."""
     from flows.report import write_outputs
-    from flows.settings import load_setup
+    from flows.setup import load_setup
     from rtr.store import Store
+    from tests.helpers import run_intake
 
     sample = make_sample(schema, GUANGDONG, Period(2024, 1), 40, seed=9, messy=True)
     results = {}
@@ -121,17 +124,15 @@ def test_intake_on_processes_and_dask_matches_threads(harness, tmp_path, schema)
         folder = tmp_path / kind
         for f in sample.files:
             drop(folder / "inbox", f.path, f.data)
-        config = write_config(folder, cities=GUANGDONG)
-        config.write_text(
-            config.read_text(encoding="utf-8") + f'[runner]\nkind = "{kind}"\nworkers = 2\nbatch_size = 9\n',
-            encoding="utf-8",
-        )
+        config = write_config(folder, cities=GUANGDONG, batch_size=9)
+        text = config.read_text(encoding="utf-8").replace("[runner]\n", f'[runner]\nkind = "{kind}"\nworkers = 2\n')
+        config.write_text(text, encoding="utf-8")
         setup = load_setup(config)
         assert setup.config.runner.kind == kind
-        line = configured_intake(setup.config)(str(config))["line"]
+        line = run_intake(setup).line()
         store = Store(setup.config.store_url)
         try:
-            _, summary, _ = write_outputs(setup, Period(2024, 1), out_dir=folder / "out", store=store, roster=None)
+            _, summary, _ = write_outputs(setup, Period(2024, 1), store=store)
         finally:
             store.close()
         summary.pop("generated_at")

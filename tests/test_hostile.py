@@ -9,13 +9,16 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from flows.intake import IntakeResult, list_new, read_files, rule_context, store_reads
-from flows.settings import load_setup
+from flows.listing import list_new
+from flows.reading import read_files
+from flows.setup import load_setup
+from flows.storing import IntakeResult, store_reads
 from rtr.filenames import receipt_name
 from rtr.store import Store
 from tests import reliability
@@ -114,14 +117,14 @@ def test_a_file_that_vanishes_or_is_swapped_between_listing_and_reading(tmp_path
     store = Store(setup.config.store_url)
     try:
         result = IntakeResult()
-        todo = list_new(store, inbox, 0, result)
+        todo = list_new(store, inbox, 0).todo
         assert len(todo) == 3
         (inbox / "广州市" / names[0]).unlink()
         (inbox / "广州市" / names[1]).unlink()
         os.symlink(tmp_path / "secret.xlsx", inbox / "广州市" / names[1])
         (inbox / "广州市" / names[2]).unlink()
         os.mkfifo(inbox / "广州市" / names[2])
-        ctx = rule_context(setup, None, date(2026, 1, 15))
+        ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
         reads = read_files(todo, ctx, setup.config.limits, setup.config.archive)
         assert [r.digest for r in reads] == [None, None, None]
         store_reads(ctx, store, reads, result)
@@ -131,7 +134,7 @@ def test_a_file_that_vanishes_or_is_swapped_between_listing_and_reading(tmp_path
         (inbox / "广州市" / names[0]).write_bytes(good)
         (inbox / "广州市" / names[2]).unlink()
         again = IntakeResult()
-        todo = list_new(store, inbox, 0, again)
+        todo = list_new(store, inbox, 0).todo
         store_reads(ctx, store, read_files(todo, ctx, setup.config.limits, setup.config.archive), again)
         outcomes = {rel: outcome for rel, outcome in _ledger(store)}
         assert outcomes == {"广州市/消失.xlsx": "processed", "广州市/换成链接.xlsx": "ignored"}
@@ -160,10 +163,10 @@ def test_a_file_over_the_size_limit_is_hashed_but_neither_read_nor_archived(tmp_
     (inbox / "广州市" / "大文件.xlsx").write_bytes(data)
     setup = load_setup(write_config(tmp_path, inbox))
     limits = replace(setup.config.limits, max_file_bytes=len(data) - 1)
-    ctx = rule_context(setup, None, date(2026, 1, 15))
+    ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
     store = Store(setup.config.store_url)
     try:
-        (read,) = read_files(list_new(store, inbox, 0, IntakeResult()), ctx, limits, setup.config.archive)
+        (read,) = read_files(list_new(store, inbox, 0).todo, ctx, limits, setup.config.archive)
     finally:
         store.close()
     assert read.size == len(data) and read.archived_as is None

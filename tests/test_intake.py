@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
-import os
 import time
 from dataclasses import replace
 from datetime import date
@@ -14,15 +13,15 @@ import pytest
 from openpyxl import load_workbook as ox_load
 
 from flows.files import read_original
-from flows.intake import run_intake
-from flows.settings import Setup, load_setup
+from flows.setup import Setup, load_setup
 from rtr.config import sqlite_url
-from rtr.store import Store, files, findings, returns
+from rtr.store import Store
+from rtr.store.tables import files, findings, returns
 from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
+from tests.helpers import OLD, drop, in_folder, run_intake
 
 ROOT = Path(__file__).resolve().parents[1]
-OLD = time.time() - 3600  # files written an hour ago are settled
 
 
 @pytest.fixture
@@ -31,29 +30,8 @@ def setup() -> Setup:
     return replace(s, config=replace(s.config, settle_seconds=0.5))
 
 
-def drop(inbox: Path, rel: str, data: bytes, mtime: float = OLD) -> Path:
-    path = inbox / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    os.utime(path, (mtime, mtime))
-    return path
-
-
-def intake(setup: Setup, tmp: Path, roster=None, **options):
-    store = Store(sqlite_url(tmp / "store.sqlite"))
-    try:
-        return run_intake(
-            setup,
-            inbox=tmp / "inbox",
-            store=store,
-            receipts_dir=tmp / "回执",
-            archive_dir=tmp / "originals",
-            roster=roster,
-            today=date(2026, 1, 15),
-            **options,
-        )
-    finally:
-        store.close()
+def intake(setup: Setup, tmp: Path, roster=None, progress=None, **runner):
+    return run_intake(in_folder(setup, tmp, roster=roster, **runner), progress=progress)
 
 
 def table(tmp: Path, t) -> list[dict]:
@@ -115,18 +93,19 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     import sys
 
     from flows.files import list_inbox
-    from flows.intake import batch_payload, read_files, read_packed, rule_context, worker_processes
+    from flows.reading import ProcessReader, batch_payload, read_files
 
     drop(tmp_path / "inbox", "广州市/好律所.xlsx", form_bytes(schema, clean_values() | {"members": 40}))
     drop(tmp_path / "inbox", "坏文件.xlsx", b"")
     drop(tmp_path / "inbox", "说明.docx", b"not a sheet")
     batch = list_inbox(tmp_path / "inbox")
-    ctx = rule_context(setup, None, date(2026, 1, 15))
+    ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
     here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
-    with worker_processes(1) as pool:
-        packed = pool.submit(
-            read_packed, batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals")
-        ).result()
+    reader = ProcessReader(1)
+    try:
+        packed = reader.read(batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals"))
+    finally:
+        reader.close()
     there = pickle.loads(packed)
     good = next(r for r in here if r.file.rel == "广州市/好律所.xlsx")
     assert there == here and len(here) == 3 and good.examined.returns[0].findings
@@ -144,7 +123,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
         *checked.findings,
     ]
     assert [type(r).__name__ for r in records if hasattr(r, "__dict__")] == []
-    code = "import sys, flows.intake; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
+    code = "import sys, flows.reading; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 

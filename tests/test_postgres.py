@@ -16,19 +16,17 @@ import subprocess
 import tempfile
 import uuid
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from flows.intake import run_intake
-from flows.report import run_report
-from flows.settings import load_setup
+from flows.setup import load_setup
 from rtr.config import GUANGDONG, sqlite_url
 from rtr.form.periods import Period
-from rtr.store import Store, files, findings, returns
+from rtr.store import Store
+from rtr.store.tables import files, findings, returns
 from sample.synthetic import make_sample
-from tests.test_intake import drop
+from tests.helpers import drop, in_folder, run_intake, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,20 +144,9 @@ def _contents(url: str) -> dict:
 
 
 def _report(setup, url: str, tmp: Path, inbox: Path) -> dict:
-    cfg = replace(setup.config, receipts=tmp / "回执", archive=tmp / "orig")
-    store = Store(url)
-    try:
-        result = run_report(
-            replace(setup, config=cfg),
-            Period(2024, 1),
-            inbox=inbox,
-            out_dir=tmp / "out",
-            store=store,
-            roster=None,
-            today=date(2026, 1, 15),
-        )
-    finally:
-        store.close()
+    trial = in_folder(setup, tmp)
+    trial = replace(trial, config=replace(trial.config, inbox=inbox, store_url=url))
+    result = run_report(trial, Period(2024, 1))
     summary = dict(result.summary)
     summary.pop("generated_at")
     return summary
@@ -182,20 +169,11 @@ def test_report_on_postgres_equals_report_on_sqlite(setup, pg_url, tmp_path, sch
 
 def _intake_process(url: str, inbox: str, tmp: str, barrier) -> None:
     s = load_setup(ROOT / "config.toml")
-    setup = replace(s, config=replace(s.config, settle_seconds=0))
-    store = Store(url)
+    setup = in_folder(replace(s, config=replace(s.config, settle_seconds=0)), Path(tmp), batch_size=10)
+    setup = replace(setup, config=replace(setup.config, inbox=Path(inbox), store_url=url))
+    Store(url).close()  # the schema exists before the race starts
     barrier.wait()
-    run_intake(
-        setup,
-        inbox=Path(inbox),
-        store=store,
-        receipts_dir=Path(tmp) / "回执",
-        archive_dir=Path(tmp) / "orig",
-        roster=None,
-        today=date(2026, 1, 15),
-        batch_size=10,
-    )
-    store.close()
+    run_intake(setup)
 
 
 def test_two_machines_sharing_one_postgres_store_store_each_return_once(pg_url, tmp_path, schema):

@@ -10,17 +10,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook as ox_load
 
-from flows.report import run_report
-from flows.settings import load_setup
-from rtr.config import sqlite_url
+from flows.setup import load_setup
 from rtr.form.periods import Period
 from rtr.reading.roster import RosterFirm
 from rtr.reporting.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS
-from rtr.store import Store
 from rtr.workbooks.summary_workbook import CITY_COLUMNS
 from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes, valid_uscc
-from tests.test_intake import drop
+from tests.helpers import drop, in_folder, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,24 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def setup(tmp_path):
     s = load_setup(ROOT / "config.toml")
-    cfg = replace(s.config, settle_seconds=0, receipts=tmp_path / "回执", archive=tmp_path / "orig")
-    return replace(s, config=cfg)
+    return replace(s, config=replace(s.config, settle_seconds=0))
 
 
 def report(setup, tmp_path, period="2024H1", roster=None):
-    store = Store(sqlite_url(tmp_path / "r.sqlite"))
-    try:
-        return run_report(
-            setup,
-            Period(int(period[:4]), int(period[-1])),
-            inbox=tmp_path / "inbox",
-            out_dir=tmp_path / "out",
-            store=store,
-            roster=roster,
-            today=date(2026, 1, 15),
-        )
-    finally:
-        store.close()
+    return run_report(in_folder(setup, tmp_path, roster=roster), Period(int(period[:4]), int(period[-1])))
 
 
 def test_summary_has_every_key_and_rerun_is_identical(setup, tmp_path, schema):

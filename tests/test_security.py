@@ -6,21 +6,18 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
 import pytest
 from docx import Document
 
-from flows.documents import render_documents
-from flows.report import run_report
-from flows.settings import load_setup
+from flows.setup import load_setup
 from rtr.config import sqlite_url
 from rtr.form.periods import Period
 from rtr.store import Store
 from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
-from tests.test_intake import drop
+from tests.helpers import drop, in_folder, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def setup(tmp_path):
     s = load_setup(ROOT / "config.toml")
-    return replace(s, config=replace(s.config, settle_seconds=0, receipts=tmp_path / "回执", archive=tmp_path / "orig"))
+    return in_folder(replace(s, config=replace(s.config, settle_seconds=0)), tmp_path)
 
 
 HOSTILE = {
@@ -49,20 +46,7 @@ def test_hostile_text_stays_text_in_every_output(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "广州市/恶意.xlsx", form_bytes(schema, values))
     other = {**clean_values(), "uscc": valid_uscc("31440000MD0999999"), "firm_name": "../../../etc/passwd"}
     drop(tmp_path / "inbox", "深圳市/正常.xlsx", form_bytes(schema, other))
-    store = Store(sqlite_url(tmp_path / "r.sqlite"))
-    try:
-        result = run_report(
-            setup,
-            Period(2024, 1),
-            inbox=tmp_path / "inbox",
-            out_dir=tmp_path / "out",
-            store=store,
-            roster=None,
-            today=date(2026, 1, 15),
-            documents=render_documents,
-        )
-    finally:
-        store.close()
+    result = run_report(setup, Period(2024, 1), documents=True)
     assert result.summary["metrics"]["firms"] == 2
     folder = tmp_path / "out" / "2024H1"
 

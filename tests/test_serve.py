@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.settings import load_setup
+from flows.setup import load_setup
 from rtr.config import ConfigError
 from rtr.form.periods import Period
 from rtr.schedule import next_report_runs
@@ -92,6 +93,7 @@ def test_a_second_serve_on_the_same_store_refuses(tmp_path):
             capture_output=True,
             text=True,
             timeout=120,
+            env=os.environ | {"PREFECT_API_URL": "http://127.0.0.1:9/api"},  # refused before it is ever asked
         )
         assert result.returncode == 2 and "另一个 serve" in result.stderr and "Traceback" not in result.stderr
         reliability.record(

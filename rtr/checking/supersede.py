@@ -43,3 +43,18 @@ def resolve(candidates: list[Candidate]) -> dict[int, str]:
         else:
             status[c.id] = SUPERSEDED if i < len(ranked) - 1 else REJECTED
     return status
+
+
+def status_changes(stored: list[tuple[Candidate, str]]) -> dict[int, str]:
+    """The returns of one (uscc, period) whose status must change, given each one's stored status."""
+    statuses = resolve([c for c, _ in stored])
+    return {c.id: statuses[c.id] for c, status in stored if statuses[c.id] != status}
+
+
+def replacing(stored: list[tuple[Candidate, str]]) -> Candidate | None:
+    """What a superseded return of a key was replaced by: the accepted return, or, when none passed,
+    the latest one."""
+    accepted = [c for c, status in stored if status == ACCEPTED]
+    if accepted:
+        return min(accepted, key=lambda c: c.id)
+    return max((c for c, _ in stored), key=order_key, default=None)

@@ -1,0 +1,69 @@
+"""The receipts (回执): written from the store whenever a file's receipt is due, and copied into a report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from flows.files import BackgroundWriter, flush_to_disk, sweep_stale_temps
+from flows.setup import Setup
+from rtr.filenames import receipt_name
+from rtr.store import Store, ledger
+from rtr.store.receipts import receipt_rows
+from rtr.workbooks.receipts import build_receipt, receipt_from_rows
+
+
+def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: list[int] | None = None) -> list[Path]:
+    """Step 3: the receipts of these files (default: every file whose receipt is due), written then marked done."""
+    with store.transaction() as conn:
+        ids = ledger.receipts_due(conn) if file_ids is None else file_ids
+        rows = receipt_rows(conn, ids)
+    written = []
+    with BackgroundWriter() as writer:
+        for file_row, return_rows, finding_rows, replacements in rows:
+            data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
+            target = receipts_dir / receipt_name(file_row["path"])
+            writer.write(target, build_receipt(data, setup.schema.title))
+            written.append(target)
+    if file_ids is None and ids:
+        flush_to_disk()
+        with store.transaction() as conn:
+            ledger.mark_receipts_written(conn, ids)
+    return written
+
+
+def copy_receipts(setup: Setup, store: Store, file_ids: list[int], source_dir: Path, target_dir: Path) -> list[Path]:
+    """The receipts of these files in `target_dir`: hard links to the intake's up-to-date receipts
+    (intake replaces a receipt by renaming a new file over it, so a link never changes under a
+    report), rendered afresh where one is due or missing."""
+    with store.transaction() as conn:
+        states = ledger.receipt_states(conn, file_ids)
+    render, done = [], []
+    for file_id in file_ids:
+        path, due = states.get(file_id, ("", True))
+        name = receipt_name(path)
+        source, target = source_dir / name, target_dir / name
+        if due or not source.is_file():
+            render.append(file_id)
+            continue
+        done.append(target)
+        if target.exists() and os.path.samefile(source, target):
+            continue  # already this very receipt (renaming a link over itself would leave the link behind)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".tmp-{os.getpid()}-{target.stem}.part")
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(source, tmp)
+        except OSError:  # another file system, or links not allowed: a copy
+            shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    for start in range(0, len(render), 1000):
+        done += write_receipts(setup, store, target_dir, render[start : start + 1000])
+    return done
+
+
+def sweep_leftovers(receipts_dir: Path, archive_dir: Path) -> None:
+    """The temporary files of a killed intake (receipts, originals); run under the intake lock."""
+    for folder in (receipts_dir, archive_dir):
+        sweep_stale_temps(folder)

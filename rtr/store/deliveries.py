@@ -1,0 +1,48 @@
+"""The delivery ledger: every attempt to send a document to a recipient, so a document is delivered once."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select, update
+
+from rtr.store.common import now_iso
+from rtr.store.tables import deliveries
+
+
+def delivered(conn: Connection, period: str, document: str, recipient: str) -> bool:
+    row = conn.execute(
+        select(deliveries.c.status).where(
+            deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient
+        )
+    ).first()
+    return row is not None and row.status == "sent"
+
+
+def record_delivery(
+    conn: Connection,
+    *,
+    period: str,
+    document: str,
+    sha256: str,
+    recipient: str,
+    status: str,
+    attempts: int,
+    error: str | None,
+) -> None:
+    key = (deliveries.c.period == period, deliveries.c.document == document, deliveries.c.recipient == recipient)
+    row = conn.execute(select(deliveries.c.id, deliveries.c.attempts).where(*key)).first()
+    values = dict(sha256=sha256, status=status, updated_at=now_iso(), last_error=error)
+    if row is None:
+        conn.execute(
+            deliveries.insert().values(
+                period=period, document=document, recipient=recipient, attempts=attempts, **values
+            )
+        )
+    else:
+        conn.execute(
+            update(deliveries).where(deliveries.c.id == row.id).values(attempts=row.attempts + attempts, **values)
+        )
+
+
+def deliveries_of(conn: Connection, period: str) -> list[dict]:
+    rows = conn.execute(select(deliveries).where(deliveries.c.period == period).order_by(deliveries.c.id))
+    return [dict(r._mapping) for r in rows]

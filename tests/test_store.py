@@ -1,0 +1,59 @@
+"""The store upgrades itself: Alembic migrations bring a new, an old or a current store to HEAD."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import create_engine, inspect, text
+
+from rtr.store import Store
+from rtr.store.schema import HEAD, MIGRATIONS
+from rtr.store.tables import metadata
+
+
+def _revision(path) -> str:
+    return sqlite3.connect(path).execute("SELECT version_num FROM alembic_version").fetchone()[0]
+
+
+def test_head_is_the_newest_migration():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_a_new_store_is_created_by_the_migrations_and_matches_the_tables(tmp_path):
+    Store(f"sqlite:///{tmp_path / 'new.sqlite'}").close()
+    assert _revision(tmp_path / "new.sqlite") == HEAD
+    engine = create_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
+    with engine.connect() as conn:
+        found = inspect(conn)
+        for table in metadata.sorted_tables:
+            assert {c["name"] for c in found.get_columns(table.name)} == {c.name for c in table.columns}, table.name
+            assert {i["name"] for i in found.get_indexes(table.name)} >= {i.name for i in table.indexes}, table.name
+    engine.dispose()
+
+
+def test_a_store_made_before_migrations_is_upgraded_in_place(tmp_path):
+    """A store of the first release: tables made directly, no receipt_due column, no alembic_version."""
+    path = tmp_path / "old.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        metadata.create_all(conn)
+        conn.execute(text("DROP INDEX ix_files_receipt_due"))
+        conn.execute(text("ALTER TABLE files DROP COLUMN receipt_due"))
+        conn.execute(
+            text(
+                "INSERT INTO files (path, size, mtime, sha256, seen_at, outcome, n_returns) "
+                "VALUES ('a.xlsx', 1, 1.0, 'x', 'now', 'processed', 0)"
+            )
+        )
+    engine.dispose()
+    Store(f"sqlite:///{path}").close()
+    db = sqlite3.connect(path)
+    assert _revision(path) == HEAD
+    assert db.execute("SELECT path, receipt_due FROM files").fetchall() == [("a.xlsx", 0)]  # kept, and upgraded
+    Store(f"sqlite:///{path}").close()  # opening a current store again changes nothing
+    assert _revision(path) == HEAD
