@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 from rtr.checking.findings import SEVERITY_LABELS, Finding
@@ -11,6 +13,7 @@ from rtr.workbooks.xlsxwrite import Style, Workbook
 
 STATUS_LABELS = {"accepted": "已采用", "rejected": "退回修改", "superseded": "已被替代（不计入）"}
 OUTCOME_LABELS = {"processed": "已读取", "unreadable": "无法读取", "duplicate": "重复发送", "ignored": "已忽略"}
+_CONTACT_EMAIL = re.compile(r'"contact_email":\s*("(?:[^"\\]|\\.)*")')
 _STATUS_FILL = {"accepted": "E2EFDA", "rejected": "FCE4D6", "superseded": "EDEDED"}
 
 
@@ -23,6 +26,7 @@ class ReceiptReturn:
     row: int | None
     status: str
     findings: list[Finding] = field(default_factory=list)
+    contact_email: str | None = None  # H10 as written: where the firm's receipt mail goes (see mail.py)
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,11 @@ def receipt_from_rows(
                     message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计",
                 ),
             )
-        items.append(ReceiptReturn(r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found))
+        items.append(
+            ReceiptReturn(
+                r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found, _contact_email(r)
+            )
+        )
     return ReceiptData(
         file=file_row["path"],
         received_at=file_row["seen_at"],
@@ -207,3 +215,12 @@ def receipt_from_rows(
         returns=items,
         file_findings=file_findings,
     )
+
+
+def _contact_email(row: dict) -> str | None:
+    """H10 of a stored return: a column of that name when the store has one, else the string in its
+    values_json (found, not the whole JSON parsed: this runs for every receipt an intake writes)."""
+    if "contact_email" in row:
+        return row["contact_email"] or None
+    m = _CONTACT_EMAIL.search(row.get("values_json") or "")
+    return (json.loads(m[1]) or None) if m else None
