@@ -13,7 +13,6 @@ A return whose uscc could not be read names no firm: it is counted (`unidentifie
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rtr.checking.findings import ERROR, WARNING, Finding
+from rtr.checking.records import stored_text
 from rtr.form.periods import Period
 from rtr.reading.emails import firm_address
 from rtr.reading.roster import RosterFirm
@@ -62,9 +62,7 @@ def period_return(ret: dict, file_path: str, findings: list[dict]) -> PeriodRetu
     if all(k in ret for k in _CONTACT_KEYS):
         contact = {k: ret[k] for k in _CONTACT_KEYS}
     else:
-        raw = ret.get("values_json") or "{}"
-        values = json.loads(raw) if any(k in raw for k in _CONTACT_KEYS) else {}
-        contact = {k: values.get(k) for k in _CONTACT_KEYS}
+        contact = {k: stored_text(ret.get("values_json"), k) for k in _CONTACT_KEYS}
     errors = tuple(
         Finding(
             rule=f["rule"],

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from dataclasses import dataclass, field, replace
 
 from rtr.checking.findings import SEVERITY_LABELS, Finding
+from rtr.checking.records import stored_text
 from rtr.form.periods import parse_period
 from rtr.workbooks.xlsxwrite import Style, Workbook
 
 STATUS_LABELS = {"accepted": "已采用", "rejected": "退回修改", "superseded": "已被替代（不计入）"}
 OUTCOME_LABELS = {"processed": "已读取", "unreadable": "无法读取", "duplicate": "重复发送", "ignored": "已忽略"}
-_CONTACT_EMAIL = re.compile(r'"contact_email":\s*("(?:[^"\\]|\\.)*")')
 _STATUS_FILL = {"accepted": "E2EFDA", "rejected": "FCE4D6", "superseded": "EDEDED"}
 
 
@@ -218,9 +216,7 @@ def receipt_from_rows(
 
 
 def _contact_email(row: dict) -> str | None:
-    """H10 of a stored return: a column of that name when the store has one, else the string in its
-    values_json (found, not the whole JSON parsed: this runs for every receipt an intake writes)."""
+    """H10 of a stored return: a column of that name when the store has one, else from its values."""
     if "contact_email" in row:
         return row["contact_email"] or None
-    m = _CONTACT_EMAIL.search(row.get("values_json") or "")
-    return (json.loads(m[1]) or None) if m else None
+    return stored_text(row.get("values_json"), "contact_email")
