@@ -280,3 +280,14 @@ def test_figures_equal_the_stores_for_a_messy_sample(messy_store):
         m = by_city[c.city]
         assert (c.expected, c.accepted) == (m["expected_firms"], m["reported_firms"]), c.city
         assert c.rate == pytest.approx(m["report_rate"]) if m["report_rate"] is not None else c.rate is None
+
+
+def test_the_artifact_key_is_one_prefect_accepts():
+    from prefect.artifacts import Artifact
+
+    from rtr.reporting.progress import progress_artifact_key
+
+    assert progress_artifact_key(P) == "progress-2024h1"
+    Artifact(type="markdown", key=progress_artifact_key(P), data="x")  # validates the key
+    with pytest.raises(ValueError):
+        Artifact(type="markdown", key="progress-2024H1", data="x")

@@ -231,6 +231,11 @@ def build_progress(
     return Progress(period, has_roster, rows, figures(TOTAL, firms), firms_in_order, unidentified)
 
 
+def progress_artifact_key(period: Period) -> str:
+    """The Prefect artifact's key, `progress-2024h1`: Prefect takes lowercase letters, digits and dashes only."""
+    return f"progress-{period.id.lower()}"
+
+
 # the same figures for people -----------------------------------------------------------------
 
 COLUMNS = ("地市", "应报", "已采用", "退回待修改", "未报送", "报送率", "名录外")
