@@ -83,7 +83,7 @@ NonNegative = Annotated[float, Field(ge=0)]
 Count = Annotated[int, Field(ge=1)]
 # TOML has lists, not tuples: the list itself is converted, its items are still strictly typed
 Strings = Annotated[tuple[Annotated[str, Strict()], ...], Field(strict=False)]
-Counts = Annotated[tuple[Annotated[int, Strict(), Field(ge=1)], ...], Field(strict=False)]
+DayCounts = Annotated[tuple[Annotated[int, Strict(), Field(ge=0)], ...], Field(strict=False)]
 
 
 def _addresses(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -232,7 +232,7 @@ class Deadline(Section):
 
     h1: str = "07-10"
     h2: str = "01-10"
-    remind_days_before: Counts = (7, 2)
+    remind_days_before: DayCounts = (7, 2)  # 0: on the deadline day itself
 
     @field_validator("h1", "h2")
     @classmethod

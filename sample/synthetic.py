@@ -208,6 +208,8 @@ def synth_firm(rng: random.Random, period: Period, city: str, name: str) -> dict
         "training": members * rng.randint(1, 4),
         "appraisal": own and _chance(rng, 0.5),
     }
+    # derived, not drawn: drawing would change every sample made before H10 existed; `.example` never delivers
+    v["contact_email"] = f"dj{str(v['uscc'])[8:16].lower()}@lawfirm.example"
     legal_aid = round(lawyers * rng.uniform(0.3, 3))
     v |= {
         "legal_aid": legal_aid,

@@ -55,3 +55,25 @@ def test_receipt_lists_every_return_and_finding():
     text = "\n".join(" ".join(str(c.value) for c in row if c.value is not None) for row in ws.iter_rows())
     assert "甲所" in text and "已采用" in text and "乙所" in text and "退回修改" in text and "（无法识别）" in text
     assert "D38" in text and "线上开展" in text and "2024年上半年" in text
+
+
+def test_receipt_returns_carry_the_forms_contact_address():
+    import json
+
+    from rtr.workbooks.receipts import receipt_from_rows
+
+    file_row = {"path": "a.xlsx", "seen_at": "2024-07-03T02:00:00+00:00", "sha256": "0" * 64}
+    file_row |= {"outcome": "processed", "message": None}
+
+    def row(i: int, values: dict, **columns) -> dict:
+        base = {"id": i, "firm_name": "甲", "uscc": "31", "period": "2024H1", "sheet": "表", "row": i}
+        return base | {"status": "accepted", "values_json": json.dumps(values, ensure_ascii=i % 2 == 0)} | columns
+
+    rows = [
+        row(1, {"lawyers": 3, "contact_email": "wang＠x.cn"}),
+        row(2, {"contact_email": None, "plans": '写了 "contact_email": "no@x.cn"'}),  # not H10's
+        row(3, {"contact_email": 'a"b@x.cn'}),
+        row(4, {}, contact_email="col@x.cn"),  # a column of the store, when it has one
+    ]
+    data = receipt_from_rows(file_row, rows, [], {})
+    assert [r.contact_email for r in data.returns] == ["wang＠x.cn", None, 'a"b@x.cn', "col@x.cn"]

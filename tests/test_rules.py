@@ -27,12 +27,12 @@ def test_clean_return_has_no_findings(ctx):
 # rule → (changes that make it fire, the cell it should point at)
 FIRES = {
     "E01": (dict(firm_name=None), "B3"),
-    "E02": (dict(lawyers="约30"), "D11"),
+    "E02": (dict(lawyers="约30"), "D12"),
     "E03": (dict(uscc="31440000MD012345"), "B4"),
     "E04": (dict(period="2024年第三季度"), "E4"),
     "E05": (dict(city="长沙市"), "B5"),
-    "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "D15"),
-    "E07": (dict(full_members=10), "D15"),
+    "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "D16"),
+    "E07": (dict(full_members=10), "D16"),
     "E08": (
         dict(
             lawyers=6,
@@ -44,12 +44,12 @@ FIRES = {
             members_elsewhere=0,
             member_partners=2,
         ),
-        "D24",
+        "D25",
     ),
-    "E09": (dict(member_partners=9), "D18"),
-    "E10": (dict(legal_aid_by_members=21), "D43"),
-    "E11": (dict(members_elsewhere=13), "D19"),
-    "E12": (dict(partners=31), "D12"),
+    "E09": (dict(member_partners=9), "D19"),
+    "E10": (dict(legal_aid_by_members=21), "D44"),
+    "E11": (dict(members_elsewhere=13), "D20"),
+    "E12": (dict(partners=31), "D13"),
     "E13": (
         dict(
             org_type="联合党支部",
@@ -63,7 +63,7 @@ FIRES = {
             director_is_member=False,
             secretary_is_director=False,
         ),
-        "D24",
+        "D25",
     ),
     "E14": (
         dict(
@@ -78,13 +78,13 @@ FIRES = {
             secretary_is_director=False,
             instructor=True,
         ),
-        "D27",
+        "D28",
     ),
-    "E15": (dict(director_is_member=False), "D26"),
-    "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D24"),
+    "E15": (dict(director_is_member=False), "D27"),
+    "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D25"),
     "W02": (
         dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True),
-        "D24",
+        "D25",
     ),
     "W03": (
         dict(
@@ -99,7 +99,7 @@ FIRES = {
             secretary_in_management=False,
             instructor=False,
         ),
-        "D30",
+        "D31",
     ),
     "W04": (
         dict(
@@ -111,13 +111,13 @@ FIRES = {
             member_partners=2,
             members_elsewhere=0,
         ),
-        "D25",
+        "D26",
     ),
     "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "B4"),
-    "W06": (dict(new_members=2), "D20"),
-    "W07": (dict(theme_days=5), "D38"),
+    "W06": (dict(new_members=2), "D21"),
+    "W07": (dict(theme_days=5), "D39"),
     "W09": (dict(contact_phone="12345"), "B7"),
-    "W11": (dict(highlights="字" * 2001), "D57"),
+    "W11": (dict(highlights="字" * 2001), "D58"),
 }
 # extra rules that legitimately come along with the main one
 ALONG = {"E14": {"W03"}, "W02": {"W01"}}
@@ -263,7 +263,7 @@ def test_warning_carries_the_firms_remark(ctx):
 
 def test_w07_lists_every_shortfall(ctx):
     (f,) = check(ctx, with_(theme_days=5, party_lectures=1)).findings
-    assert "党课1次" in f.message and "主题党日活动5次" in f.message and f.cell == "D37"
+    assert "党课1次" in f.message and "主题党日活动5次" in f.message and f.cell == "D38"
 
 
 def test_w10_roster(ctx):
@@ -278,7 +278,7 @@ def test_w08_history(ctx):
     t = ctx.thresholds
     assert history_findings(checked, {"lawyers": 20, "members": 12}, "2023H2", t, ctx.schema) == []  # exactly 50%
     found = history_findings(checked, {"lawyers": 20, "members": 7}, "2023H2", t, ctx.schema)
-    assert [(f.rule, f.field, f.cell) for f in found] == [("W08", "members", "D15")]
+    assert [(f.rule, f.field, f.cell) for f in found] == [("W08", "members", "D16")]
     assert "2023H2" in found[0].message and "7人" in found[0].message
     assert history_findings(checked, {"lawyers": 4, "members": 4}, "2023H2", t, ctx.schema) == []  # base < 5
     assert history_findings(checked, None, "2023H2", t, ctx.schema) == []
@@ -300,10 +300,10 @@ def test_uncached_formula_is_e02_with_advice(ctx, schema):
     from openpyxl import load_workbook as ox_load
 
     wb = ox_load(io.BytesIO(form_bytes(schema, clean_values())))
-    wb["党建工作情况表"]["D15"] = "=D16+D17"  # openpyxl writes no cached value
+    wb["党建工作情况表"]["D16"] = "=D17+D18"  # openpyxl writes no cached value
     buf = io.BytesIO()
     wb.save(buf)
     (raw,) = read_returns(schema, buf.getvalue())
     checked = check_return(raw, ctx)
     (f,) = [f for f in checked.findings if f.rule == "E02"]
-    assert f.cell == "D15" and "WPS" in f.message
+    assert f.cell == "D16" and "WPS" in f.message

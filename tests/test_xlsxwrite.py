@@ -59,3 +59,21 @@ def test_a_fresh_style_for_every_cell_still_formats_each_cell():
     sheet = read_back(wb).active
     assert sheet["A1"].number_format == "0.00" and sheet["A2"].number_format == "0.0"
     assert sheet["A1499"].number_format == "0.00" and sheet["A1498"].number_format == "0.0"
+
+
+def test_print_titles_are_each_sheets_own_and_coexist_with_filters():
+    wb = Workbook(REGISTERED)
+    first = wb.sheet("进度")
+    for r in range(1, 5):
+        first.row(r, [f"r{r}", r])
+    first.print_rows = (1, 3)
+    first.autofilter = "A3:B4"
+    plain = wb.sheet("O'Brien 名单")
+    plain.row(1, ["x"])
+    plain.print_rows = (2, 2)
+    untitled = wb.sheet("无")
+    untitled.row(1, ["x"])
+    book = read_back(wb)
+    assert book["进度"].print_title_rows == "$1:$3" and book["进度"].auto_filter.ref == "A3:B4"
+    assert book["O'Brien 名单"].print_title_rows == "$2:$2"
+    assert book["无"].print_title_rows is None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from functools import cache
 
 from rtr.checking.findings import Finding
 
@@ -23,3 +26,16 @@ class NewReturn:
     filled_date: str | None
     values: dict
     findings: list[Finding]
+
+
+@cache
+def _text_value(key: str) -> re.Pattern:
+    # inside a JSON string every `"` is escaped, so `"key":` only matches the key itself
+    return re.compile(rf'"{re.escape(key)}":\s*("(?:[^"\\]|\\.)*")')
+
+
+def stored_text(values_json: str | None, key: str) -> str | None:
+    """One text value of a stored return's values_json (json.dumps of its values), found rather than
+    the whole JSON parsed: receipts and progress read a field or two of every return of a run."""
+    m = _text_value(key).search(values_json or "")
+    return (json.loads(m[1]) or None) if m else None

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field, replace
 
 from rtr.checking.findings import SEVERITY_LABELS, Finding
+from rtr.checking.records import stored_text
 from rtr.form.periods import parse_period
 from rtr.workbooks.xlsxwrite import Style, Workbook
 
@@ -23,6 +24,7 @@ class ReceiptReturn:
     row: int | None
     status: str
     findings: list[Finding] = field(default_factory=list)
+    contact_email: str | None = None  # H10 as written: where the firm's receipt mail goes (see mail.py)
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,11 @@ def receipt_from_rows(
                     message=f"本报表已被同一律所同一报告期的另一份报表替代{where_}，不计入统计",
                 ),
             )
-        items.append(ReceiptReturn(r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found))
+        items.append(
+            ReceiptReturn(
+                r["firm_name"], r["uscc"], r["period"], r["sheet"], r["row"], r["status"], found, _contact_email(r)
+            )
+        )
     return ReceiptData(
         file=file_row["path"],
         received_at=file_row["seen_at"],
@@ -207,3 +213,10 @@ def receipt_from_rows(
         returns=items,
         file_findings=file_findings,
     )
+
+
+def _contact_email(row: dict) -> str | None:
+    """H10 of a stored return: a column of that name when the store has one, else from its values."""
+    if "contact_email" in row:
+        return row["contact_email"] or None
+    return stored_text(row.get("values_json"), "contact_email")

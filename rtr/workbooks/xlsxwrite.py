@@ -3,7 +3,8 @@
 openpyxl keeps an object per cell (≈0.5 KB) and takes ≈25 ms for even a one-page workbook; at
 40,000 receipts and a 40,000-row 律所明细 that is minutes and gigabytes. This writer renders each
 row to XML as it is added and supports only what those workbooks use: styles, merged cells,
-column widths, row heights, frozen panes, an autofilter and A4 page setup.
+column widths, row heights, frozen panes, an autofilter, A4 page setup and header rows repeated
+on every printed page.
 
 Text is always written as text (an inline string), so nothing from a return can become a formula;
 characters XML cannot hold are dropped.
@@ -166,6 +167,7 @@ class Sheet:
     autofilter: str | None = None
     landscape: bool = False
     fit_width: bool = False
+    print_rows: tuple[int, int] | None = None  # (first, last): rows printed at the top of every page
     _rows: list[str] = field(default_factory=list)
     _last_row: int = 0
     _max_col: int = 0
@@ -288,7 +290,7 @@ class Workbook:
     def bytes(self) -> bytes:
         return zip_parts(
             [
-                *_package_parts(tuple((s.name, s.autofilter) for s in self.sheets)),
+                *_package_parts(tuple((s.name, s.autofilter, s.print_rows) for s in self.sheets)),
                 ("xl/styles.xml", self.styles.xml()),
                 *((f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1)),
             ]
@@ -296,8 +298,10 @@ class Workbook:
 
 
 @functools.lru_cache(maxsize=64)
-def _package_parts(sheets: tuple[tuple[str, str | None], ...]) -> tuple[tuple[str, str], ...]:
-    """The parts that depend only on the sheets' names and filters: the same text objects for
+def _package_parts(
+    sheets: tuple[tuple[str, str | None, tuple[int, int] | None], ...],
+) -> tuple[tuple[str, str], ...]:
+    """The parts that depend only on the sheets' names, filters and print titles: the same text objects for
     workbooks built alike, so `_deflated` finds them without hashing them again."""
     n = len(sheets)
     ns = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -323,15 +327,20 @@ def _package_parts(sheets: tuple[tuple[str, str | None], ...]) -> tuple[tuple[st
     filters = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
         f"{escape(_quoted(name))}!{_absolute(autofilter)}</definedName>"
-        for i, (name, autofilter) in enumerate(sheets)
+        for i, (name, autofilter, _) in enumerate(sheets)
         if autofilter
+    ) + "".join(
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+        f"{escape(_quoted(name))}!${rows[0]}:${rows[1]}</definedName>"
+        for i, (name, _, rows) in enumerate(sheets)
+        if rows
     )
     book = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{doc}">'
         '<bookViews><workbookView activeTab="0"/></bookViews><sheets>'
         + "".join(
-            f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, (name, _) in enumerate(sheets, 1)
+            f'<sheet name={quoteattr(name)} sheetId="{i}" r:id="rId{i}"/>' for i, (name, *_) in enumerate(sheets, 1)
         )
         + "</sheets>"
         + (f"<definedNames>{filters}</definedNames>" if filters else "")
