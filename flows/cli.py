@@ -233,8 +233,10 @@ def report(
             _fail(done["not_sent"], 1)
         if not setup.config.email.enabled:
             typer.echo("邮件：未启用（config.toml [email] enabled = false），报告未发送。")
-        else:
-            _print_outcomes(done["delivered"])
+            return
+        _print_outcomes(done["delivered"])
+        if done["undelivered"]:
+            _fail(done["undelivered"], 1)
 
     _guarded(body)
 
@@ -243,12 +245,12 @@ def _run_report(setup: Setup, config: Path, overrides: Overrides, period: Period
     with _progress_bar("读取报表") as hook:
         if prefect_api_url():
             from flows import progress
-            from flows.pipeline import NothingToReport, report_flow
+            from flows.pipeline import NotDelivered, NothingToReport, report_flow
 
             token = progress.hook.set(hook)
             try:
                 return report_flow(str(config), period=period.id, no_email=not email, **_flow_paths(overrides))
-            except NothingToReport as exc:  # the flow run is Failed in the UI; here, one line and exit 1
+            except (NothingToReport, NotDelivered) as exc:  # the flow run is Failed in the UI; here, one line
                 _fail(str(exc), 1)
             finally:
                 progress.hook.reset(token)
@@ -287,8 +289,9 @@ def send(
         with open_store(setup.config) as store:
             outcomes = deliver(setup, store, p, folder, force=force, announce=typer.echo)
         _print_outcomes([vars(o) for o in outcomes])
-        if any(o.status == "failed" for o in outcomes):
-            raise typer.Exit(1)
+        failed = [o for o in outcomes if o.status == "failed"]
+        if failed:
+            _fail(f"{len(failed)} 封邮件未能发送（{failed[0].error}）；恢复后再次运行本命令补发", 1)
 
     _guarded(body)
 

@@ -138,6 +138,10 @@ class NothingToReport(RuntimeError):
     """The period has no accepted return: the outputs are written, nothing is sent, the run is Failed."""
 
 
+class NotDelivered(RuntimeError):
+    """Some documents could not be sent: they are written and recorded as failed; the run is Failed."""
+
+
 @flow(name="report", task_runner=ThreadPoolTaskRunner(max_workers=TASK_THREADS))
 def report_flow(
     config_path: str = "config.toml",
@@ -163,4 +167,6 @@ def report_flow(
     )
     if done.firms == 0 and not no_email:
         raise NothingToReport(done.not_sent or f"{p.label}没有已采用的报表：报告已生成，但未发送")
+    if done.undelivered:
+        raise NotDelivered(done.undelivered)
     return done.as_dict()

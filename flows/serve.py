@@ -101,9 +101,18 @@ def _stoppable() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def _terminate_as_interrupt(runner, *_args) -> None:
+    """SIGTERM (systemd's stop) handled as Ctrl-C is, by asyncio's own SIGINT handling: Prefect's
+    SIGTERM handler calls the runner's async `stop` from inside the event loop without awaiting it
+    ("coroutine 'Runner.astop' was never awaited" on the terminal, and no clean shutdown)."""
+    signal.raise_signal(signal.SIGINT)
+
+
 def serve_forever(setup: Setup, config_path: Path) -> None:
     from prefect import serve
+    from prefect.runner import Runner
 
+    Runner.handle_sigterm = _terminate_as_interrupt  # this process only serves
     _stoppable()
     with serve_lock(setup):
         release_orphaned_runs()

@@ -15,6 +15,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
 from flows.files import os_reason
 from rtr.checking.rules import RuleContext
 from rtr.config import Config, ConfigError, parse_config, with_overrides
@@ -87,9 +90,14 @@ def load_roster(path: Path | None, config: Config, schema: FormSchema) -> list[R
     return firms
 
 
+def local_now(config: Config) -> datetime:
+    """Now in the configured time zone: what staff and firms read (a receipt's time, a mail's Date)."""
+    return datetime.now(ZoneInfo(config.schedule.timezone))
+
+
 def local_today(config: Config) -> date:
     """A half-year ends on the local calendar (the configured time zone), not the machine's."""
-    return datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    return local_now(config).date()
 
 
 def load_setup(config_path: Path, overrides: Overrides = Overrides(), *, with_roster: bool = True) -> Setup:
@@ -103,10 +111,21 @@ def load_setup(config_path: Path, overrides: Overrides = Overrides(), *, with_ro
 @contextmanager
 def open_store(config: Config) -> Iterator[Store]:
     """The run's store; a folder it cannot be created or written in is a configuration problem."""
+    path = make_url(config.store_url).database if config.store_url.startswith("sqlite") else None
+    if path and Path(path).is_dir():
+        raise ConfigError(
+            f"数据库路径是一个文件夹：{path}（--db 或 [paths] store 应指向一个文件，如 data/returns.sqlite）"
+        )
     try:
         store = Store(config.store_url)
     except OSError as exc:
-        raise ConfigError(f"数据库文件夹不可写：{exc.filename or config.store_url}（{os_reason(exc)}）") from exc
+        folder = Path(path).parent if path else exc.filename or config.store_url
+        raise ConfigError(f"数据库文件夹不可写：{folder}（{os_reason(exc)}）：请检查 --db 或 [paths] store") from exc
+    except OperationalError as exc:  # SQLite in a folder it may read but not write (its journal goes beside it)
+        path = make_url(config.store_url).database
+        if (path and not os.access(Path(path).parent, os.W_OK | os.X_OK)) or "readonly" in str(exc.orig):
+            raise ConfigError(f"数据库文件夹不可写：{Path(path or '').parent}（{exc.orig}）") from exc
+        raise
     try:
         yield store
     finally:

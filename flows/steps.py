@@ -198,6 +198,17 @@ class Report:
     def firms(self) -> int:
         return self.summary["metrics"]["firms"]
 
+    @property
+    def undelivered(self) -> str | None:
+        """What to tell staff when some mail could not be sent."""
+        failed = [d for d in self.delivered or [] if d["status"] == "failed"]
+        if not failed:
+            return None
+        return (
+            f"{len(failed)} 封邮件未能发送（{failed[0]['error']}）；报告已生成，"
+            f"恢复后运行 python -m flows send --period {self.period.id} 补发"
+        )
+
     def as_dict(self) -> dict:
         return {
             "period": self.period.id,
@@ -207,6 +218,7 @@ class Report:
             "firms": self.firms,
             "delivered": self.delivered,
             "not_sent": self.not_sent,
+            "undelivered": self.undelivered,
         }
 
 
@@ -236,5 +248,5 @@ def report(
     if done.firms == 0:
         done.not_sent = f"{period.label}没有已采用的报表：报告已生成，但未发送（请先确认报表已收齐）"
         return done
-    done.delivered = [vars(o) for o in via.run(deliver, setup, store, period, folder)]
+    done.delivered = [vars(o) for o in via.run(deliver, setup, store, period, folder, announce=via.log)]
     return done

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,17 @@ def run(
     env = os.environ | {"PYTHONPATH": str(ROOT)} | ({"PREFECT_API_URL": api} if api else {})
     env.pop("RTR_DEBUG", None)
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+
+
+def _unfinished():
+    """The half-year that is running today, in the configured time zone."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rtr.form.periods import Period
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return Period(today.year, 1 if today.month <= 6 else 2)
 
 
 @pytest.fixture
@@ -89,6 +101,8 @@ def test_db_option_overrides_config(tmp_path, config, harness):
         (("intake", "--inbx", "x"), "没有这个选项：--inbx（是否想写 --inbox？）"),
         (("sample", "--firms", "3", "--out", "x"), "缺少 --period"),
         (("report", "--period", "2030H1"), "2030年上半年尚未结束"),
+        (("send", "--period", "2030H2"), "2030年下半年尚未结束"),
+        (("report", "--period", _unfinished().id), f"{_unfinished().label}尚未结束"),
     ],
 )
 def test_bad_arguments_exit_2_without_traceback(config, tmp_path, args, text):
@@ -110,13 +124,44 @@ def test_bad_config_exit_2(tmp_path):
     assert missing.returncode == 2 and "找不到配置文件" in missing.stderr
 
 
-def test_run_failure_exit_1_without_traceback(tmp_path, config, harness):
+def test_run_failure_exit_1_without_traceback(tmp_path, config):
     (tmp_path / "inbox").mkdir()
-    (tmp_path / "blocked").mkdir()
-    (tmp_path / "blocked" / "r.sqlite").mkdir()  # the store path is a folder: the run cannot proceed
-    result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config, api=harness)
+    (tmp_path / "damaged.sqlite").write_bytes(b"not a database, " * 64)  # the store file itself is damaged
+    result = run("intake", "--db", str(tmp_path / "damaged.sqlite"), config=config)
     assert result.returncode == 1
     assert "运行失败" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_store_path_that_is_a_folder_is_a_configuration_error(tmp_path, config):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "blocked" / "r.sqlite").mkdir(parents=True)
+    result = run("intake", "--db", str(tmp_path / "blocked" / "r.sqlite"), config=config)
+    assert result.returncode == 2 and "数据库路径是一个文件夹" in result.stderr and "Traceback" not in result.stderr
+
+
+@contextmanager
+def read_only_folder(path: Path):
+    """A folder nobody may write in, root included: a read-only tmpfs when run as root (as CI is)."""
+    path.mkdir(parents=True)
+    if os.geteuid() != 0:
+        path.chmod(0o555)
+        yield path
+        path.chmod(0o755)
+        return
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(path)], capture_output=True).returncode:
+        pytest.skip("cannot mount a read-only tmpfs here")
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", str(path)], check=True)
+
+
+def test_a_store_in_a_read_only_folder_is_a_configuration_error(tmp_path, config):
+    (tmp_path / "inbox").mkdir()
+    with read_only_folder(tmp_path / "locked") as folder:
+        result = run("intake", "--db", str(folder / "r.sqlite"), config=config)
+    assert result.returncode == 2, result.stderr
+    assert "数据库文件夹不可写" in result.stderr and str(folder) in result.stderr and "Traceback" not in result.stderr
 
 
 def test_roster_option_gives_w10(tmp_path, config, harness):
@@ -150,3 +195,58 @@ def test_send_needs_email_enabled_and_a_report(tmp_path, config):
     )
     result = run("send", "--period", "2024H1", config=enabled)
     assert result.returncode == 2 and "请先运行" in result.stderr and "Traceback" not in result.stderr
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_trial_run_leaves_every_configured_folder_as_it_was(tmp_path, config, schema):
+    """--inbox/--db/--out move everything the run writes: originals beside the trial store, receipts
+    and reports under --out; the configured inbox, outputs, receipts, store and archive stay byte for byte."""
+    from rtr.form.periods import Period
+    from sample.synthetic import make_sample
+    from tests.helpers import drop
+
+    for f in make_sample(schema, ("广州市", "深圳市"), Period(2024, 1), 6, seed=4).files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    assert run("intake", config=config).returncode == 0  # the real folders, with something in them
+    configured = {name: _tree(tmp_path / name) for name in ("inbox", "out", "data")}
+    assert configured["out"] and configured["data"]
+    for f in make_sample(schema, ("广州市", "深圳市"), Period(2024, 1), 4, seed=5).files:
+        drop(tmp_path / "trial/inbox", f.path, f.data)
+    trial = tmp_path / "trial"
+    report = run(
+        "report",
+        "--period",
+        "2024H1",
+        "--no-email",
+        "--inbox",
+        str(trial / "inbox"),
+        "--db",
+        str(trial / "t.sqlite"),
+        "--out",
+        str(trial / "out"),
+        config=config,
+    )
+    assert report.returncode == 0, report.stderr
+    intake = run("intake", "--inbox", str(trial / "inbox"), "--db", str(trial / "other/t.sqlite"), config=config)
+    assert intake.returncode == 0, intake.stderr
+    assert {name: _tree(tmp_path / name) for name in ("inbox", "out", "data")} == configured
+    assert (trial / "out/2024H1/summary.json").is_file() and list((trial / "out/回执").rglob("*_回执.xlsx"))
+    assert list((trial / "originals/packs").rglob("*.zip")) and list((trial / "other/回执").rglob("*_回执.xlsx"))
+    assert "回执也写在其下" in run("report", "--help").stdout
+
+
+def test_a_report_with_no_accepted_return_writes_its_outputs_but_sends_nothing(tmp_path, config):
+    (tmp_path / "inbox").mkdir()
+    mail = tmp_path / "mail.toml"
+    mail.write_text(
+        config.read_text(encoding="utf-8")
+        + '[email]\nenabled = true\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\nsender = "bot@example.org"\n'
+        'province_recipients = ["sheng@example.org"]\n',
+        encoding="utf-8",
+    )
+    result = run("report", "--period", "2024H1", config=mail)
+    assert result.returncode == 1 and "2024年上半年没有已采用的报表：报告已生成，但未发送" in result.stderr
+    assert (tmp_path / "out/2024H1/summary.json").is_file() and "发送" not in result.stdout

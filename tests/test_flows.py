@@ -146,3 +146,19 @@ def test_intake_on_processes_and_dask_matches_threads(tmp_path, schema):
     assert results["processes"] == results["threads"]
     assert results["dask"] == results["threads"]
     assert results["threads"][1]["metrics"]["firms"] >= 20
+
+
+@pytest.mark.prefect
+def test_a_scheduled_report_with_nothing_to_report_ends_failed_and_sends_nothing(harness, tmp_path):
+    """Shown red in the Prefect UI: the outputs are written, no mail leaves."""
+    from flows.pipeline import report_flow
+
+    server = Server()
+    server.up()
+    try:
+        (tmp_path / "inbox").mkdir()
+        state = report_flow(str(write_config(tmp_path, port=server.port)), period="2024H1", return_state=True)
+    finally:
+        server.down()
+    assert state.is_failed() and "没有已采用的报表" in state.message
+    assert (tmp_path / "out/2024H1/summary.json").is_file() and server.inbox.messages == []
