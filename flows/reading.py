@@ -1,18 +1,16 @@
 """Reading a batch of inbox files: each file's bytes read once, hashed, archived and examined.
 
-This is the one place that parses untrusted bytes, and the one step that may run elsewhere: in
-this process, in worker processes on this machine, or on a Dask cluster (`[runner] kind`).
+This is the one place that parses untrusted bytes. It runs in worker processes under limits
+(flows/bounded.py), on this machine or on a Dask cluster (flows/readers.py, `[runner] kind`).
 Nothing here touches the store or Prefect: a worker imports only this module and the core.
 """
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import pickle
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -34,10 +32,15 @@ class ReadFile:
     examined: Examined | None = None  # its returns hold only the raw cells storing reads (`for_storing`)
 
 
+OVER_LIMITS = "文件读取时超出资源限制（{what}），未能读取。请用 Excel 或 WPS 打开本文件，删除多余的工作表和行列后另存为 .xlsx 重新发送"
+
+
 def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> Examined:
     try:
         examined = examine(rel, data, ctx, limits)
         return replace(examined, returns=[c.for_storing() for c in examined.returns])
+    except MemoryError:  # over the worker's address-space limit (flows/bounded.py)
+        return Examined(OVER_LIMITS.format(what="内存"), [])
     except Exception as exc:  # a reader bug must not sink the batch; the file is answered, not dropped
         return Examined(f"文件无法读取（{type(exc).__name__}），请用 Excel 或 WPS 打开另存后重新发送", [])
 
@@ -45,12 +48,21 @@ def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> 
 SYMLINK = "符号链接，未读取（不会沿链接读取收件箱之外的文件），请直接放入文件本身"
 
 
-def read_files(files: list[InboxFile], ctx: RuleContext, limits: Limits, archive_dir: Path) -> list[ReadFile]:
-    """Each file's bytes read once, hashed, archived (spreadsheets, in the batch's pack) and examined."""
+def read_files(
+    files: list[InboxFile],
+    ctx: RuleContext,
+    limits: Limits,
+    archive_dir: Path,
+    starting: Callable[[int], None] | None = None,
+) -> list[ReadFile]:
+    """Each file's bytes read once, hashed, archived (spreadsheets, in the batch's pack) and examined.
+    `starting(i)` is told before file i is read (a supervising process watches it: flows/bounded.py)."""
     out = []
     pack = ArchivePack(archive_dir)
     try:
-        for f in files:
+        for i, f in enumerate(files):
+            if starting is not None:
+                starting(i)
             try:
                 if f.symlink:
                     out.append(ReadFile(f, link_digest(f.path), 0, SYMLINK))
@@ -84,85 +96,8 @@ def batch_payload(files: list[InboxFile], ctx: RuleContext, limits: Limits, arch
     return pickle.dumps((files, ctx, limits, archive_dir))
 
 
-def read_packed(payload: bytes) -> bytes:
-    """`read_files` of a pickled batch, as one pickled bytes: what a worker process or another
-    machine runs. It crosses back as it is, and while it waits to be stored it is one object
-    instead of ≈14 a file that every full garbage collection of the storing process walks."""
-    files, ctx, limits, archive = pickle.loads(payload)
-    return pickle.dumps(read_files(files, ctx, limits, archive), protocol=pickle.HIGHEST_PROTOCOL)
-
-
 def unpacked(reads: bytes | list[ReadFile]) -> list[ReadFile]:
     return pickle.loads(reads) if isinstance(reads, bytes) else reads
-
-
-class Reader:
-    """Where batches are read: `read(payload)` waits for one batch's reads. Started on first use, so
-    a run that reads everything in its own process (one or two batches) starts no workers."""
-
-    def read(self, payload: bytes) -> bytes:
-        return read_packed(payload)
-
-    def close(self) -> None:
-        pass
-
-
-class ProcessReader(Reader):
-    """Spawned worker processes that import this module and the core, not Prefect (1.3 s of CPU
-    each), and never talk to a Prefect server."""
-
-    def __init__(self, workers: int) -> None:
-        self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-
-    def read(self, payload: bytes) -> bytes:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool.submit(read_packed, payload).result()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-
-class DaskReader(Reader):
-    """A Dask cluster: the one at `address`, or a local one of `workers` processes."""
-
-    def __init__(self, address: str, workers: int) -> None:
-        self.address, self.workers = address, workers
-        self._client = None
-
-    def read(self, payload: bytes) -> bytes:
-        if self._client is None:
-            from distributed import Client, LocalCluster
-
-            if self.address:
-                self._client = Client(self.address)
-            else:
-                cluster = LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
-                self._client = Client(cluster)
-        return self._client.submit(read_packed, payload, pure=False).result()
-
-    def close(self) -> None:
-        if self._client is not None:
-            cluster = self._client.cluster
-            self._client.close()
-            if cluster is not None and not self.address:
-                cluster.close()
-
-
-def reader_for(kind: str, workers: int, dask_address: str = "") -> Reader:
-    if kind == "processes":
-        return ProcessReader(workers)
-    if kind == "dask":
-        return DaskReader(dask_address, workers)
-    return Reader()  # threads: batches read in this process's worker threads
 
 
 def batches(items: list, size: int) -> Iterable[list]:
@@ -172,16 +107,16 @@ def batches(items: list, size: int) -> Iterable[list]:
 
 def read_ahead(
     queue: list[list[InboxFile]],
-    read_here: Callable[[list[InboxFile]], list[ReadFile]],
+    read_now: Callable[[list[InboxFile]], bytes | list[ReadFile]],
     read_there: Callable[[list[InboxFile]], Future],
     ahead: int,
 ) -> Iterator[list[ReadFile]]:
     """Each batch's reads, in order. Up to `ahead` batches are in flight in front of the one being
     stored, which bounds the memory their results hold; a batch or two (an incremental run) is read
-    right here, since starting worker processes would cost more than it saves."""
+    one after the other, with nothing in flight."""
     if len(queue) <= 2:
         for batch in queue:
-            yield read_here(batch)
+            yield unpacked(read_now(batch))
         return
     pending = deque(read_there(b) for b in queue[:ahead])
     for i in range(len(queue)):

@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from flows.bounded import Bounds
 from flows.listing import Listing, list_new
-from flows.reading import ReadFile, batch_payload, batches, read_ahead, read_files, reader_for
+from flows.readers import Reader, reader_for
+from flows.reading import ReadFile, batch_payload, batches, read_ahead
 from flows.receipts import sweep_leftovers, write_receipts
 from flows.setup import Setup
 from flows.storing import IntakeResult, store_reads, tally
@@ -91,9 +93,9 @@ def list_inbox(setup: Setup, store: Store) -> Listing:
     return list_new(store, setup.config.inbox, setup.config.settle_seconds)
 
 
-def read_here(files: list, ctx: RuleContext, setup: Setup) -> list[ReadFile]:
-    """A batch read in this process (a run of one or two batches: nothing to start or pickle)."""
-    return read_files(files, ctx, setup.config.limits, setup.config.archive)
+def read_batch(reader: Reader, payload: bytes) -> bytes:
+    """A batch read where `[runner]` says, in a bounded worker process (flows/bounded.py)."""
+    return reader.read(payload)
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,8 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
     cfg = setup.config
     run = Intake(IntakeResult())
     result = run.result
-    reader = reader_for(cfg.runner.kind, cfg.runner.workers, cfg.runner.dask_address)
+    bounds = Bounds(int(cfg.worker_memory_mb * 2**20), cfg.seconds_per_file)
+    reader = reader_for(cfg.runner.kind, cfg.runner.workers, bounds, cfg.runner.dask_address)
     try:
         with store.intake_lock():
             sweep_leftovers(cfg.receipts, cfg.archive)
@@ -146,10 +149,11 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
             via.log(f"读取新文件：{len(listing.todo)} 个，分 {len(queue)} 批")
             done = 0
             with long_lived_frozen():
+                payload = lambda b: batch_payload(b, ctx, cfg.limits, cfg.archive)  # noqa: E731
                 reading = read_ahead(
                     queue,
-                    lambda b: via.run(read_here, b, ctx, setup),
-                    lambda b: via.submit(reader.read, batch_payload(b, ctx, cfg.limits, cfg.archive)),
+                    lambda b: via.run(read_batch, reader, payload(b)),
+                    lambda b: via.submit(read_batch, reader, payload(b)),
                     2 * cfg.runner.workers,
                 )
                 for batch, reads in zip(queue, reading, strict=True):

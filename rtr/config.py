@@ -133,6 +133,10 @@ class Intake(Section):
     max_compression_ratio: Annotated[float, Field(ge=1)] = 100
     max_cells: Count = 2_000_000
     max_sheets: Count = 200
+    # each file is parsed in a worker process with this much address space, and cut off after this
+    # long: a file that makes a reader allocate or spin without bound costs only its own F01
+    worker_memory_mb: Annotated[float, Field(ge=256)] = 2048
+    seconds_per_file: Positive = 60
 
 
 class Runner(Section):
@@ -296,6 +300,8 @@ class Config:
     roster: Path | None
     settle_seconds: float
     limits: Limits
+    worker_memory_mb: float
+    seconds_per_file: float
     thresholds: Thresholds
     small_medium_max_lawyers: int
     schedule: Schedule
@@ -373,6 +379,8 @@ def parse_config(raw: dict, root: Path, source: str = "config.toml") -> Config:
         receipts=path(p.receipts),
         roster=path(p.roster) if p.roster.strip() else None,
         settle_seconds=intake.settle_seconds,
+        worker_memory_mb=intake.worker_memory_mb,
+        seconds_per_file=intake.seconds_per_file,
         limits=Limits(
             max_file_bytes=int(intake.max_file_mb * 2**20),
             max_uncompressed_bytes=int(intake.max_uncompressed_mb * 2**20),

@@ -93,7 +93,9 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     import sys
 
     from flows.files import list_inbox
-    from flows.reading import ProcessReader, batch_payload, read_files
+    from flows.bounded import Bounds
+    from flows.readers import ProcessReader
+    from flows.reading import batch_payload, read_files
 
     drop(tmp_path / "inbox", "广州市/好律所.xlsx", form_bytes(schema, clean_values() | {"members": 40}))
     drop(tmp_path / "inbox", "坏文件.xlsx", b"")
@@ -101,7 +103,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     batch = list_inbox(tmp_path / "inbox")
     ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
     here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
-    reader = ProcessReader(1)
+    reader = ProcessReader(1, Bounds(2**31, 60))
     try:
         packed = reader.read(batch_payload(batch, ctx, setup.config.limits, tmp_path / "originals"))
     finally:
@@ -123,7 +125,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
         *checked.findings,
     ]
     assert [type(r).__name__ for r in records if hasattr(r, "__dict__")] == []
-    code = "import sys, flows.reading; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
+    code = "import sys, flows.bounded; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'dask'}))"
     loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
 
