@@ -88,12 +88,12 @@ def test_intake_stores_returns_findings_and_receipts(setup, tmp_path, schema):
     stored = {r["path"]: r for r in table(tmp_path, returns)}
     assert stored["广州市/好律所.xlsx"]["status"] == "accepted" and stored["深圳市/坏律所.xlsx"]["status"] == "rejected"
     rules = {(f["rule"], f["cell"]) for f in table(tmp_path, findings)}
-    assert ("E06", "D15") in rules and ("F01", None) in rules
+    assert ("E06", "D16") in rules and ("F01", None) in rules
     # one receipt per input file, laid out for the firm
     names = sorted(p.relative_to(tmp_path / "回执").as_posix() for p in (tmp_path / "回执").rglob("*.xlsx"))
     assert names == ["坏文件_回执.xlsx", "广州市/好律所_回执.xlsx", "深圳市/坏律所_回执.xlsx"]
     text = receipt_text(tmp_path / "回执/深圳市/坏律所_回执.xlsx")
-    assert "退回修改" in text and "E06" in text and "D15" in text and "党员律师数（40）大于执业律师数（30）" in text
+    assert "退回修改" in text and "E06" in text and "D16" in text and "党员律师数（40）大于执业律师数（30）" in text
     assert "0 字节" in receipt_text(tmp_path / "回执/坏文件_回执.xlsx")
 
 
@@ -222,7 +222,7 @@ def test_w08_against_the_stored_previous_half_year(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "2024H1.xlsx", form_bytes(schema, clean_values()))
     intake(setup, tmp_path)
     w08 = [f for f in table(tmp_path, findings) if f["rule"] == "W08"]
-    assert [(f["field"], f["cell"]) for f in w08] == [("lawyers", "D11")]
+    assert [(f["field"], f["cell"]) for f in w08] == [("lawyers", "D12")]
 
 
 def test_w10_with_a_roster(setup, tmp_path, schema):
