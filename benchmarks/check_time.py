@@ -45,7 +45,9 @@ def main() -> None:
             check_return(raw, ctx)
         best = min(best, time.perf_counter() - start)
     findings = sum(len(check_return(raw, ctx).findings) for raw in raws)
-    print(f"{len(raws)} returns, {findings} findings: check_return {best / len(raws) * 1e6:.1f} µs/return (best of {args.repeat})")
+    print(
+        f"{len(raws)} returns, {findings} findings: check_return {best / len(raws) * 1e6:.1f} µs/return (best of {args.repeat})"
+    )
 
 
 if __name__ == "__main__":
