@@ -9,15 +9,18 @@ from the package, as form.toml's field definitions are.
 
 from __future__ import annotations
 
-import string
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from rtr.checking.findings import ERROR, FILE, SUPERSEDED, WARNING
 from rtr.form.groups import JOINT, NONE, OWN
 from rtr.form.schema import FormSchema
+
+if TYPE_CHECKING:
+    from rtr.checking.rules import Thresholds
 
 SEVERITIES = (FILE, ERROR, WARNING, SUPERSEDED)
 DEFAULT_MESSAGE = "message"
@@ -25,7 +28,6 @@ ALL_FIELDS = "all"
 _RULE_KEYS = frozenset(
     {"id", "severity", "fields", "thresholds", "summary", "explain", "message", "messages", "items", "check", "note"}
 )
-_FORMATTER = string.Formatter()
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,7 @@ class Rule:
             return tuple(f.key for f in schema.fields)
         return tuple(f.key for f in schema.fields if all(getattr(f, k) == v for k, v in self.fields.items()))
 
-    def placeholders(self) -> set[str]:
-        """Every name the rule's templates use (`where_of[key]` counts as `where_of`)."""
-        names = set()
-        for template in (*self.messages.values(), *self.items.values()):
-            for _, name, _, _ in _FORMATTER.parse(template):
-                if name:
-                    names.add(name.split("[", 1)[0].split(".", 1)[0])
-        return names
-
-    def explanation(self, schema: FormSchema, thresholds: object) -> str:
+    def explanation(self, schema: FormSchema, thresholds: Thresholds) -> str:
         """The explanation with its thresholds, fields and org_type groups filled in."""
         params = {key: getattr(thresholds, key) for key in self.thresholds}
         labels = "、".join(schema.by_key[k].label for k in self.field_keys(schema) if k in schema.by_key)
