@@ -85,8 +85,14 @@ FIELD_PREDICATES: dict[str, FieldCheck] = {}
 RETURN_PREDICATES: dict[str, ReturnPredicate] = {}
 
 
+def _unregistered(rule_id: str) -> None:
+    if rule_id in FIELD_PREDICATES or rule_id in RETURN_PREDICATES:
+        raise ValueError(f"two predicates for rule {rule_id}")
+
+
 def field_predicate(rule_id: str, outcome: str) -> Callable:
     def register(fn: Callable[[FieldRead, RuleContext], Hit | None]) -> Callable:
+        _unregistered(rule_id)
         FIELD_PREDICATES[rule_id] = FieldCheck(outcome, fn)
         return fn
 
@@ -95,6 +101,7 @@ def field_predicate(rule_id: str, outcome: str) -> Callable:
 
 def return_predicate(rule_id: str) -> Callable[[ReturnPredicate], ReturnPredicate]:
     def register(fn: ReturnPredicate) -> ReturnPredicate:
+        _unregistered(rule_id)
         RETURN_PREDICATES[rule_id] = fn
         return fn
 
