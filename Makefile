@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint install clean-demo reliability
+.PHONY: demo test lint install clean-demo reliability docs
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,7 +27,7 @@ demo: $(STAMP)
 	$(BIN)/python -m flows report --period 2024H1 --no-email --config demo.toml
 	@echo "回执 receipts: $(DEMO)/回执/"
 
-CODE := rtr flows sample tests benchmarks templates
+CODE := rtr flows sample tests benchmarks templates tools
 
 test: $(STAMP)
 	$(BIN)/ruff check $(CODE)
@@ -41,3 +41,7 @@ lint: $(STAMP)
 # The committed reliability table (docs/reliability.md) from a full run of the suite.
 reliability: $(STAMP)
 	RTR_RELIABILITY_OUT=docs $(BIN)/python -m pytest -q
+
+# docs/form.md and docs/rules.md from form.toml and the rule catalogue (tests/test_docs.py fails when stale).
+docs: $(STAMP)
+	$(BIN)/python tools/write_docs.py

@@ -141,7 +141,7 @@ def template(
     """生成空白报表（律党1表 .xlsx）：表头、指标表、下拉列表、数值校验、填报说明。"""
 
     def body() -> None:
-        from rtr.workbooks.formgen import build_form, form_notes, workbook_bytes
+        from rtr.workbooks.formgen import build_form, workbook_bytes
 
         setup = load_setup(config, with_roster=False)
         latest = latest_ended(setup.today)
@@ -150,7 +150,7 @@ def template(
             periods.append(periods[-1].previous())
         upcoming = Period(latest.year + latest.half // 2, 2 if latest.half == 1 else 1)
         choices = tuple(p.label for p in [upcoming, *periods])
-        wb, _ = build_form(setup.schema, setup.config.cities, choices, notes=form_notes(setup.schema_text))
+        wb, _ = build_form(setup.schema, setup.config.cities, choices, thresholds=setup.config.thresholds)
         target = out or setup.config.outputs / f"{setup.schema.title}.xlsx"
         write_atomic(target, workbook_bytes(wb))
         typer.echo(f"空白报表已生成：{target}")

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from flows.files import os_reason
 from rtr.checking.rules import RuleContext
 from rtr.config import Config, ConfigError, parse_config, with_overrides
-from rtr.form.schema import FormSchema, default_schema_text, parse_schema
+from rtr.form.schema import FormSchema, default_schema
 from rtr.reading.roster import RosterFirm, parse_roster
 from rtr.reading.values import city_index
 from rtr.reading.workbook import load_workbook
@@ -49,7 +49,6 @@ class Overrides:
 class Setup:
     config: Config  # with the command's overrides applied
     schema: FormSchema
-    schema_text: str
     roster: list[RosterFirm] | None = None
     today: date = field(default_factory=date.today)  # in the configured time zone
 
@@ -102,10 +101,9 @@ def local_today(config: Config) -> date:
 
 def load_setup(config_path: Path, overrides: Overrides = Overrides(), *, with_roster: bool = True) -> Setup:
     config = with_overrides(read_config(config_path), **vars(overrides))
-    text = default_schema_text()
-    schema = parse_schema(text)
+    schema = default_schema()  # form.toml, parsed once per process (its groups are module constants too)
     roster = load_roster(config.roster, config, schema) if with_roster else None
-    return Setup(config, schema, text, roster, local_today(config))
+    return Setup(config, schema, roster, local_today(config))
 
 
 @contextmanager

@@ -2,13 +2,16 @@
 
 `make_sample` returns the files to write and a manifest: for each firm, the values the pipeline
 should read back, and the rule its return was made to break (if any). `messy` mixes in the
-variations firms produce (return-form.md, "Layouts" and "Reading values") and some junk files.
+variations firms produce (the layouts and ways of writing values the reader accepts, docs/form.md)
+and some junk files. Every rule of the catalogue (docs/rules.md) that a single return can break has
+a breaker here (`BREAKERS`); `RULE_BREAKS` lists them in catalogue order.
 """
 
 from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -16,6 +19,10 @@ import xlwt
 from opencc import OpenCC
 from openpyxl import Workbook
 
+from rtr.checking.catalogue import CATALOGUE
+from rtr.checking.findings import ERROR, WARNING
+from rtr.checking.predicates import FIELD_PREDICATES, RETURN_PREDICATES
+from rtr.form.groups import JOINT, NONE, OWN
 from rtr.form.periods import Period
 from rtr.form.schema import FormSchema
 from rtr.form.uscc import ALPHABET, check_char
@@ -76,32 +83,8 @@ _PROBLEMS = (
 )
 _PLANS = ("持续规范组织生活，加强党员教育管理。", "推动党建与业务深度融合，扩大公益法律服务。", "")
 _FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-RULE_BREAKS = (
-    "E01",
-    "E02",
-    "E03",
-    "E04",
-    "E05",
-    "E06",
-    "E07",
-    "E08",
-    "E09",
-    "E10",
-    "E11",
-    "E12",
-    "E13",
-    "E14",
-    "E15",
-    "W01",
-    "W02",
-    "W03",
-    "W04",
-    "W05",
-    "W06",
-    "W07",
-    "W09",
-    "W11",
-)
+BRANCH, GENERAL_BRANCH, COMMITTEE = OWN  # the own-organisation options, smallest first (form.toml)
+_MAIL_DOMAINS = ("qq.com", "163.com", "126.com", "139.com", "sina.com", "foxmail.com")
 
 
 @dataclass
@@ -163,11 +146,7 @@ def synth_firm(rng: random.Random, period: Period, city: str, name: str) -> dict
     new_members = rng.randint(0, probationary)
     own = full >= 3
     org = (
-        ("党委" if full >= 100 else "党总支" if full >= 50 else "单独党支部")
-        if own
-        else "联合党支部"
-        if members
-        else "未建立"
+        (COMMITTEE if full >= 100 else GENERAL_BRANCH if full >= 50 else BRANCH) if own else JOINT if members else NONE
     )
     director_member = members > 0 and _chance(rng, 0.85 if own else 0.5)
     v: dict[str, object] = {
@@ -192,12 +171,12 @@ def synth_firm(rng: random.Random, period: Period, city: str, name: str) -> dict
         "activists": rng.randint(0, max(0, lawyers // 8)),
         "applicants": rng.randint(0, max(0, lawyers // 6)),
         "org_type": org,
-        "joint_branch": f"{city}律师行业第{rng.randint(1, 30)}联合党支部" if org == "联合党支部" else None,
-        "secretary_is_director": director_member and org != "未建立" and _chance(rng, 0.6),
-        "secretary_in_management": org != "未建立" and _chance(rng, 0.8 if own else 0.4),
+        "joint_branch": f"{city}律师行业第{rng.randint(1, 30)}联合党支部" if org == JOINT else None,
+        "secretary_is_director": director_member and org != NONE and _chance(rng, 0.6),
+        "secretary_in_management": org != NONE and _chance(rng, 0.8 if own else 0.4),
         "charter": _chance(rng, 0.75 if own else 0.4),
         "funds_in_budget": _chance(rng, 0.65 if own else 0.3),
-        "instructor": org == "未建立",
+        "instructor": org == NONE,
         "venue": rng.choices(("示范", "标准", "普通", "无"), (10, 30, 40, 20) if own else (2, 10, 40, 48))[0],
         "funds": round(rng.uniform(0.5, 8.0), 2) if own else round(rng.uniform(0, 1.0), 2),
         "member_meetings": rng.randint(2, 4) if own else rng.randint(0, 2),
@@ -229,7 +208,25 @@ def synth_firm(rng: random.Random, period: Period, city: str, name: str) -> dict
         "problems": rng.choice(_PROBLEMS) or None,
         "plans": rng.choice(_PLANS) or None,
     }
+    v["contact_email"] = contact_email(str(v["uscc"]), str(v["contact_phone"]))
     return v
+
+
+def contact_email(uscc: str, phone: str) -> str | None:
+    """A plausible address for most firms (none for about one in seven). Drawn from a generator of
+    its own, seeded by the firm's code, so the other values of a seeded sample stay as they were
+    before the form had the field."""
+    rng = random.Random(f"email:{uscc}")
+    if rng.random() < 0.15:
+        return None
+    kind = rng.random()
+    if kind < 0.35:
+        return f"{rng.randint(10**5, 10**10 - 1)}@qq.com"
+    if kind < 0.55:
+        return f"{phone}@139.com"
+    if kind < 0.8:
+        return f"dangjian{rng.randint(1, 999)}@{rng.choice(_MAIL_DOMAINS)}"
+    return f"office@{uscc[-6:].lower()}law.cn"
 
 
 def expected_values(v: dict[str, object], period: Period) -> dict[str, object]:
@@ -239,101 +236,201 @@ def expected_values(v: dict[str, object], period: Period) -> dict[str, object]:
     return out
 
 
+BREAKERS: dict[str, Callable[[dict[str, object], random.Random, Period], None]] = {}
+
+
+def _breaks(rule: str) -> Callable:
+    def register(fn: Callable[[dict[str, object], random.Random, Period], None]) -> Callable:
+        BREAKERS[rule] = fn
+        return fn
+
+    return register
+
+
 def break_rule(rule: str, v: dict[str, object], rng: random.Random, period: Period) -> None:
     """Mutates a clean return so that it breaks `rule` (and, as far as possible, nothing else)."""
+    BREAKERS[rule](v, rng, period)
 
-    def make_members(n: int, org: str) -> None:
-        v.update(
-            members=n,
-            full_members=n,
-            probationary=0,
-            new_members=0,
-            members_elsewhere=0,
-            member_partners=min(n, v["partners"]),
-            lawyers=max(v["lawyers"], n),
-            org_type=org,
-        )
-        v["legal_aid_by_members"] = min(v["legal_aid_by_members"], v["legal_aid"])
-        if org == "未建立":
-            v.update(secretary_is_director=False, secretary_in_management=False, instructor=True, joint_branch=None)
-        elif org == "联合党支部":
-            v["joint_branch"] = v["joint_branch"] or "第一联合党支部"
-        else:
-            v.update(member_meetings=2, party_lectures=2, theme_days=6, joint_branch=None)
-        if n > 0:
-            v["director_is_member"] = True
 
-    if rule == "E01":
-        v[rng.choice(("firm_name", "lawyers", "org_type", "members"))] = None
-    elif rule == "E02":
-        v["lawyers"] = rng.choice(("十二", "约12", "12.5", "-1", "若干"))
-    elif rule == "E03":
-        uscc = str(v["uscc"])
-        v["uscc"] = rng.choice((uscc[:17], uscc[:17] + ("0" if uscc[17] != "0" else "1"), uscc[:5] + "I" + uscc[6:]))
-    elif rule == "E04":
-        v["period"] = rng.choice(("2024年第三季度", "上半年", f"{period.year + 5}年上半年"))
-    elif rule == "E05":
-        v["city"] = rng.choice(("香港特别行政区", "长沙市", "广州省"))
-    elif rule == "E06":
-        make_members(5, "单独党支部")
-        v.update(lawyers=3, partners=min(int(v["partners"]), 3), member_partners=min(int(v["member_partners"]), 3))
-    elif rule == "E07":
-        v["probationary"] = int(v["probationary"]) + 1
-    elif rule == "E08":
-        v["lawyers"] = max(int(v["lawyers"]), 5)
-        make_members(2, "单独党支部")
-    elif rule == "E09":
-        v["lawyers"] = max(int(v["lawyers"]), 10)
-        v["org_form"] = "普通合伙"
-        v["partners"] = 3
-        make_members(5, "单独党支部")
-        v["member_partners"] = 4
-    elif rule == "E10":
-        v["legal_aid_by_members"] = int(v["legal_aid"]) + 1
-    elif rule == "E11":
-        v["members_elsewhere"] = int(v["members"]) + 1
-    elif rule == "E12":
-        v["partners"] = int(v["lawyers"]) + 1
-        v["org_form"] = "普通合伙"
-    elif rule == "E13":
-        make_members(0, "联合党支部")
-        v["director_is_member"] = False
-        v["secretary_is_director"] = False
-    elif rule == "E14":
-        make_members(0, "未建立")
-        v["secretary_in_management"] = True
-    elif rule == "E15":
-        v["lawyers"] = max(int(v["lawyers"]), 5)
-        make_members(4, "单独党支部")
-        v.update(secretary_is_director=True, director_is_member=False)
-    elif rule == "W01":
-        v["lawyers"] = max(int(v["lawyers"]), 8)
-        make_members(4, "联合党支部")
-    elif rule == "W02":
-        v["lawyers"] = max(int(v["lawyers"]), 3)
-        make_members(2, "未建立")
-    elif rule == "W03":
-        make_members(0, "未建立")
-        v["director_is_member"] = False
-        v["instructor"] = False
-    elif rule == "W04":
-        v["lawyers"] = max(int(v["lawyers"]), 3)
-        make_members(1, "联合党支部")
-        v["joint_branch"] = None
-    elif rule == "W05":
-        v["uscc"] = make_uscc(rng, prefix="12")
-    elif rule == "W06":
-        v["lawyers"] = max(int(v["lawyers"]), 10)
-        make_members(6, "单独党支部")
-        v.update(full_members=5, probationary=1, new_members=2)
-    elif rule == "W07":
-        v["lawyers"] = max(int(v["lawyers"]), 8)
-        make_members(4, "单独党支部")
-        v["theme_days"] = 3
-    elif rule == "W09":
-        v["contact_phone"] = rng.choice(("12345", "电话待补", "1380013800"))
-    elif rule == "W11":
-        v["highlights"] = "坚持党建引领，" * 300
+def _make_members(v: dict[str, object], n: int, org: str) -> None:
+    """`n` full members and the organisation `org`, with everything that depends on them consistent."""
+    v.update(
+        members=n,
+        full_members=n,
+        probationary=0,
+        new_members=0,
+        members_elsewhere=0,
+        member_partners=min(n, v["partners"]),
+        lawyers=max(v["lawyers"], n),
+        org_type=org,
+    )
+    v["legal_aid_by_members"] = min(v["legal_aid_by_members"], v["legal_aid"])
+    if org == NONE:
+        v.update(secretary_is_director=False, secretary_in_management=False, instructor=True, joint_branch=None)
+    elif org == JOINT:
+        v["joint_branch"] = v["joint_branch"] or "第一联合党支部"
+    else:
+        v.update(member_meetings=2, party_lectures=2, theme_days=6, joint_branch=None)
+    if n > 0:
+        v["director_is_member"] = True
+
+
+@_breaks("E01")
+def _blank_required(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v[rng.choice(("firm_name", "lawyers", "org_type", "members"))] = None
+
+
+@_breaks("E02")
+def _unreadable_count(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = rng.choice(("十二", "约12", "12.5", "-1", "若干"))
+
+
+@_breaks("E03")
+def _malformed_uscc(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    uscc = str(v["uscc"])
+    v["uscc"] = rng.choice((uscc[:17], uscc[:17] + ("0" if uscc[17] != "0" else "1"), uscc[:5] + "I" + uscc[6:]))
+
+
+@_breaks("E04")
+def _bad_period(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["period"] = rng.choice(("2024年第三季度", "上半年", f"{period.year + 5}年上半年"))
+
+
+@_breaks("E05")
+def _unknown_city(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["city"] = rng.choice(("香港特别行政区", "长沙市", "广州省"))
+
+
+@_breaks("E06")
+def _more_members_than_lawyers(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    _make_members(v, 5, BRANCH)
+    v.update(lawyers=3, partners=min(int(v["partners"]), 3), member_partners=min(int(v["member_partners"]), 3))
+
+
+@_breaks("E07")
+def _members_do_not_add_up(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["probationary"] = int(v["probationary"]) + 1
+
+
+@_breaks("E08")
+def _branch_with_two_full_members(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 5)
+    _make_members(v, 2, BRANCH)
+
+
+@_breaks("E09")
+def _more_member_partners_than_partners(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 10)
+    v["org_form"] = "普通合伙"
+    v["partners"] = 3
+    _make_members(v, 5, BRANCH)
+    v["member_partners"] = 4
+
+
+@_breaks("E10")
+def _more_legal_aid_by_members(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["legal_aid_by_members"] = int(v["legal_aid"]) + 1
+
+
+@_breaks("E11")
+def _more_members_elsewhere_than_members(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["members_elsewhere"] = int(v["members"]) + 1
+
+
+@_breaks("E12")
+def _more_partners_than_lawyers(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["partners"] = int(v["lawyers"]) + 1
+    v["org_form"] = "普通合伙"
+
+
+@_breaks("E13")
+def _joint_branch_without_members(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    _make_members(v, 0, JOINT)
+    v["director_is_member"] = False
+    v["secretary_is_director"] = False
+
+
+@_breaks("E14")
+def _secretary_without_organisation(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    _make_members(v, 0, NONE)
+    v["secretary_in_management"] = True
+
+
+@_breaks("E15")
+def _director_secretary_not_a_member(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 5)
+    _make_members(v, 4, BRANCH)
+    v.update(secretary_is_director=True, director_is_member=False)
+
+
+@_breaks("W01")
+def _four_full_members_in_a_joint_branch(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 8)
+    _make_members(v, 4, JOINT)
+
+
+@_breaks("W02")
+def _members_without_organisation(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 3)
+    _make_members(v, 2, NONE)
+
+
+@_breaks("W03")
+def _no_organisation_no_instructor(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    _make_members(v, 0, NONE)
+    v["director_is_member"] = False
+    v["instructor"] = False
+
+
+@_breaks("W04")
+def _joint_branch_unnamed(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 3)
+    _make_members(v, 1, JOINT)
+    v["joint_branch"] = None
+
+
+@_breaks("W05")
+def _not_a_law_firms_code(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["uscc"] = make_uscc(rng, prefix="12")
+
+
+@_breaks("W06")
+def _more_new_members_than_probationary(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 10)
+    _make_members(v, 6, BRANCH)
+    v.update(full_members=5, probationary=1, new_members=2)
+
+
+@_breaks("W07")
+def _too_few_theme_days(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["lawyers"] = max(int(v["lawyers"]), 8)
+    _make_members(v, 4, BRANCH)
+    v["theme_days"] = 3
+
+
+@_breaks("W09")
+def _malformed_phone(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["contact_phone"] = rng.choice(("12345", "电话待补", "1380013800"))
+
+
+@_breaks("W11")
+def _too_long_highlights(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["highlights"] = "坚持党建引领，" * 300
+
+
+@_breaks("W12")
+def _malformed_email(v: dict[str, object], rng: random.Random, period: Period) -> None:
+    v["contact_email"] = rng.choice(("dangjian#163.com", "dangjian@163", "djb.163.com", "待补"))
+
+
+# the rules a single return can break (not W08: it needs the previous half-year; not W10: the
+# roster), those with a breaker, in catalogue order; tests/test_sample.py asks that it be all of them
+SINGLE_RETURN_RULES = tuple(
+    r.id
+    for r in CATALOGUE
+    if r.severity in (ERROR, WARNING) and (r.id in FIELD_PREDICATES or r.id in RETURN_PREDICATES)
+)
+RULE_BREAKS = tuple(rule for rule in SINGLE_RETURN_RULES if rule in BREAKERS)
 
 
 # --- the messy variations ---------------------------------------------------------------------
@@ -366,17 +463,14 @@ def messy_values(v: dict[str, object], schema: FormSchema, rng: random.Random, p
             out[f.key] = rng.choice((value, f"{value:,.2f}", f"{value}万元", _fullwidth(value)))
         elif f.kind == "yesno":
             out[f.key] = yes_no[0] if value else yes_no[1]
-    aliases = {
-        "单独党支部": ("独立党支部", "单独建立党支部"),
-        "党总支": ("党总支部",),
-        "联合党支部": ("联合支部",),
-        "未建立": ("未建", "暂未建立", "无"),
-    }
-    if out.get("org_type") in aliases and rng.random() < 0.4:
-        out["org_type"] = rng.choice(aliases[str(out["org_type"])])
-    venues = {"示范": "示范场所", "标准": "标准场所", "普通": "一般", "无": "没有"}
-    if out.get("venue") in venues and rng.random() < 0.4:
-        out["venue"] = venues[str(out["venue"])]
+    for f in schema.fields:
+        if f.option_aliases and out.get(f.key) in f.options and rng.random() < 0.4:
+            aliases = [alias for alias, option in f.option_aliases if option == out[f.key]]
+            if aliases:
+                out[f.key] = rng.choice(aliases)
+    email = out.get("contact_email")
+    if isinstance(email, str) and rng.random() < 0.3:
+        out["contact_email"] = email.replace("@", "＠")  # typed with a Chinese input method
     if isinstance(out.get("period"), str) and out["period"] == period.label:
         h = period.half
         out["period"] = rng.choice(

@@ -40,7 +40,7 @@ def clean_values() -> dict[str, object]:
         "contact_name": "王伟",
         "contact_phone": "13800138000",
         "filled_date": date(2024, 7, 5),
-        "contact_email": "wangwei@xinda-law.cn",
+        "contact_email": "dangjian@xinda-law.cn",
         "lawyers": 30,
         "partners": 8,
         "director_is_member": True,

@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook as ox_load
 
-from rtr.checking.rules import check_return
+from rtr.checking.catalogue import CATALOGUE
+from rtr.checking.rules import Thresholds, check_return
 from rtr.config import GUANGDONG
-from rtr.form.schema import default_schema_text
-from rtr.workbooks.formgen import build_form, form_notes, workbook_bytes
+from rtr.workbooks.formgen import build_form, workbook_bytes
 from tests.conftest import as_cells, clean_values, form_bytes, read_returns
 
 
 @pytest.fixture(scope="module")
 def blank(schema):
-    wb, layout = build_form(schema, GUANGDONG, ("2024年上半年",), notes=form_notes(default_schema_text()))
+    wb, layout = build_form(schema, GUANGDONG, ("2024年上半年",))
     return ox_load(io.BytesIO(workbook_bytes(wb))), layout
 
 
@@ -65,6 +65,41 @@ def test_validations_protection_and_print_setup(blank, schema):
     texts = [c.value for row in notes.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("正式党员与预备党员之和" in t for t in texts)
     assert sum(t == f.label for f in schema.fields for t in texts) == len(schema.fields)
+
+
+def _sheet_lines(wb, schema) -> list[str]:
+    notes = wb[schema.instructions_sheet]
+    return [c.value for row in notes.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_instructions_explain_the_requirements_and_every_rule(blank, schema):
+    """一、填报要求 lists form.toml's notes and 二、主要审核规则 every E and W rule of the catalogue, each
+    under its heading (the notes once sat after the last field in form.toml and were lost)."""
+    wb, _ = blank
+    lines = _sheet_lines(wb, schema)
+    requirements, rules, fields = (lines.index(h) for h in ("一、填报要求", "二、主要审核规则", "三、各项填写说明"))
+    assert len(schema.notes) >= 5
+    assert lines[requirements + 1 : rules] == [f"{i}. {note}" for i, note in enumerate(schema.notes, start=1)]
+    errors, warnings = (
+        next(i for i, t in enumerate(lines) if t.startswith(h)) for h in ("（一）强制性审核", "（二）核实性审核")
+    )
+    assert rules < errors < warnings < fields
+    thresholds = Thresholds()
+    for rule in CATALOGUE:
+        if rule.severity not in ("error", "warning"):
+            continue
+        line = f"{rule.id}　{rule.explanation(schema, thresholds)}"
+        assert line in lines[errors:warnings] if rule.severity == "error" else line in lines[warnings:fields], rule.id
+    assert "E08　党组织设置为单独党支部、党总支、党委的，正式党员应不少于3人。" in lines
+    assert any("执业律师数、党员律师数、党组织设置情况为必填项" in t for t in lines)  # E01 names the required fields
+
+
+def test_instructions_by_default_and_with_configured_thresholds(schema):
+    wb, _ = build_form(schema, GUANGDONG, thresholds=Thresholds(own_org_min_full_members=2, min_theme_days=4))
+    lines = _sheet_lines(ox_load(io.BytesIO(workbook_bytes(wb))), schema)
+    assert f"1. {schema.notes[0]}" in lines
+    assert any(t.startswith("E08") and "不少于2人" in t for t in lines)
+    assert any(t.startswith("W07") and "主题党日活动少于4次" in t for t in lines)
 
 
 def test_filled_by_openpyxl_reads_back_exactly(schema, ctx, blank):

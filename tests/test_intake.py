@@ -92,8 +92,8 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     import subprocess
     import sys
 
-    from flows.files import list_inbox
     from flows.bounded import Bounds
+    from flows.files import list_inbox
     from flows.readers import ProcessReader
     from flows.reading import batch_payload, read_files
 

@@ -1,4 +1,4 @@
-"""Each rule of return-form.md firing, and not firing on the clean return."""
+"""Each rule of the catalogue (docs/rules.md) firing, and not firing on the clean return."""
 
 from dataclasses import replace
 from datetime import date
@@ -6,8 +6,16 @@ from datetime import date
 import pytest
 
 from rtr.checking.examine import to_new_return
-from rtr.checking.rules import HISTORY_FIELDS, Thresholds, check_return, history_findings
+from rtr.checking.rules import HISTORY_FIELDS, Thresholds, check_return, history_findings, roster_findings
+from rtr.config import GUANGDONG
+from rtr.workbooks.formgen import build_form
 from tests.conftest import check, clean_values, form_bytes, read_returns, rules_of, valid_uscc
+
+
+@pytest.fixture(scope="module")
+def layout(schema):
+    """Where the published form puts each field's value."""
+    return build_form(schema, GUANGDONG)[1]
 
 
 def with_(**changes):
@@ -24,15 +32,15 @@ def test_clean_return_has_no_findings(ctx):
     assert checked.values["firm_name"] == "广东信达&合诚律师事务所"
 
 
-# rule → (changes that make it fire, the cell it should point at)
+# rule → (changes that make it fire, the field whose cell it should point at)
 FIRES = {
-    "E01": (dict(firm_name=None), "B3"),
-    "E02": (dict(lawyers="约30"), "D12"),
-    "E03": (dict(uscc="31440000MD012345"), "B4"),
-    "E04": (dict(period="2024年第三季度"), "E4"),
-    "E05": (dict(city="长沙市"), "B5"),
-    "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "D16"),
-    "E07": (dict(full_members=10), "D16"),
+    "E01": (dict(firm_name=None), "firm_name"),
+    "E02": (dict(lawyers="约30"), "lawyers"),
+    "E03": (dict(uscc="31440000MD012345"), "uscc"),
+    "E04": (dict(period="2024年第三季度"), "period"),
+    "E05": (dict(city="长沙市"), "city"),
+    "E06": (dict(members=31, full_members=30, probationary=1, member_partners=4), "members"),
+    "E07": (dict(full_members=10), "members"),
     "E08": (
         dict(
             lawyers=6,
@@ -44,12 +52,12 @@ FIRES = {
             members_elsewhere=0,
             member_partners=2,
         ),
-        "D25",
+        "org_type",
     ),
-    "E09": (dict(member_partners=9), "D19"),
-    "E10": (dict(legal_aid_by_members=21), "D44"),
-    "E11": (dict(members_elsewhere=13), "D20"),
-    "E12": (dict(partners=31), "D13"),
+    "E09": (dict(member_partners=9), "member_partners"),
+    "E10": (dict(legal_aid_by_members=21), "legal_aid_by_members"),
+    "E11": (dict(members_elsewhere=13), "members_elsewhere"),
+    "E12": (dict(partners=31), "partners"),
     "E13": (
         dict(
             org_type="联合党支部",
@@ -63,7 +71,7 @@ FIRES = {
             director_is_member=False,
             secretary_is_director=False,
         ),
-        "D25",
+        "org_type",
     ),
     "E14": (
         dict(
@@ -78,13 +86,13 @@ FIRES = {
             secretary_is_director=False,
             instructor=True,
         ),
-        "D28",
+        "secretary_in_management",
     ),
-    "E15": (dict(director_is_member=False), "D27"),
-    "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "D25"),
+    "E15": (dict(director_is_member=False), "secretary_is_director"),
+    "W01": (dict(org_type="联合党支部", joint_branch="第一联合党支部"), "org_type"),
     "W02": (
         dict(org_type="未建立", secretary_is_director=False, secretary_in_management=False, instructor=True),
-        "D25",
+        "org_type",
     ),
     "W03": (
         dict(
@@ -99,7 +107,7 @@ FIRES = {
             secretary_in_management=False,
             instructor=False,
         ),
-        "D31",
+        "instructor",
     ),
     "W04": (
         dict(
@@ -111,26 +119,28 @@ FIRES = {
             member_partners=2,
             members_elsewhere=0,
         ),
-        "D26",
+        "joint_branch",
     ),
-    "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "B4"),
-    "W06": (dict(new_members=2), "D21"),
-    "W07": (dict(theme_days=5), "D39"),
-    "W09": (dict(contact_phone="12345"), "B7"),
-    "W11": (dict(highlights="字" * 2001), "D58"),
+    "W05": (dict(uscc=valid_uscc("12440000MD0123456")), "uscc"),
+    "W06": (dict(new_members=2), "new_members"),
+    "W07": (dict(theme_days=5), "theme_days"),
+    "W09": (dict(contact_phone="12345"), "contact_phone"),
+    "W11": (dict(highlights="字" * 2001), "highlights"),
+    "W12": (dict(contact_email="dangjian#xinda-law.cn"), "contact_email"),
 }
 # extra rules that legitimately come along with the main one
 ALONG = {"E14": {"W03"}, "W02": {"W01"}}
 
 
 @pytest.mark.parametrize("rule", sorted(FIRES))
-def test_rule_fires(ctx, rule):
-    changes, cell = FIRES[rule]
+def test_rule_fires(ctx, layout, rule):
+    changes, key = FIRES[rule]
+    cell = layout.cells[key]
     checked = check(ctx, with_(**changes))
     assert rule in rules_of(checked), [f.message for f in checked.findings]
     assert rules_of(checked) - {rule} <= ALONG.get(rule, set()), [f.message for f in checked.findings]
     finding = next(f for f in checked.findings if f.rule == rule)
-    assert finding.cell == cell
+    assert finding.field == key and finding.cell == cell
     assert finding.sheet == "党建工作情况表"
     assert finding.file == "t.xlsx"
     assert cell in finding.message and "「党建工作情况表」" in finding.message
@@ -168,6 +178,9 @@ def test_rule_fires(ctx, rule):
         (dict(contact_phone="(0755)1234567-8001"), "W09"),
         (dict(highlights="字" * 2000), "W11"),
         (dict(new_members=1, probationary=1), "W06"),
+        (dict(contact_email=None), "W12"),
+        (dict(contact_email="Wang.Wei+dj@mail.xinda-law.com.cn"), "W12"),
+        (dict(contact_email="ｄａｎｇｊｉａｎ＠ｘｉｎｄａ．ｃｎ"), "W12"),  # typed with a Chinese input method
     ],
 )
 def test_rule_does_not_fire(ctx, changes, rule):
@@ -261,9 +274,9 @@ def test_warning_carries_the_firms_remark(ctx):
     assert f.rule == "W07" and f.remark == "疫情期间线上开展"
 
 
-def test_w07_lists_every_shortfall(ctx):
+def test_w07_lists_every_shortfall(ctx, layout):
     (f,) = check(ctx, with_(theme_days=5, party_lectures=1)).findings
-    assert "党课1次" in f.message and "主题党日活动5次" in f.message and f.cell == "D38"
+    assert "党课1次" in f.message and "主题党日活动5次" in f.message and f.cell == layout.cells["party_lectures"]
 
 
 def test_w10_roster(ctx):
@@ -273,12 +286,12 @@ def test_w10_roster(ctx):
     assert "W10" not in rules_of(check(ctx, clean_values()))  # no roster configured
 
 
-def test_w08_history(ctx):
+def test_w08_history(ctx, layout):
     checked = check(ctx, clean_values())  # lawyers 30, members 12
     t = ctx.thresholds
     assert history_findings(checked, {"lawyers": 20, "members": 12}, "2023H2", t, ctx.schema) == []  # exactly 50%
     found = history_findings(checked, {"lawyers": 20, "members": 7}, "2023H2", t, ctx.schema)
-    assert [(f.rule, f.field, f.cell) for f in found] == [("W08", "members", "D16")]
+    assert [(f.rule, f.field, f.cell) for f in found] == [("W08", "members", layout.cells["members"])]
     assert "2023H2" in found[0].message and "7人" in found[0].message
     assert history_findings(checked, {"lawyers": 4, "members": 4}, "2023H2", t, ctx.schema) == []  # base < 5
     assert history_findings(checked, None, "2023H2", t, ctx.schema) == []
@@ -294,16 +307,39 @@ def test_for_storing_keeps_what_storing_reads(ctx):
     assert len(found) == 2 and history_findings(slim, previous, "2023H2", ctx.thresholds, ctx.schema) == found
 
 
-def test_uncached_formula_is_e02_with_advice(ctx, schema):
+def test_uncached_formula_is_e02_with_advice(ctx, schema, layout):
     import io
 
     from openpyxl import load_workbook as ox_load
 
     wb = ox_load(io.BytesIO(form_bytes(schema, clean_values())))
-    wb["党建工作情况表"]["D16"] = "=D17+D18"  # openpyxl writes no cached value
+    members = layout.cells["members"]
+    wb["党建工作情况表"][members] = "=D16+D17"  # openpyxl writes no cached value
     buf = io.BytesIO()
     wb.save(buf)
     (raw,) = read_returns(schema, buf.getvalue())
     checked = check_return(raw, ctx)
     (f,) = [f for f in checked.findings if f.rule == "E02"]
-    assert f.cell == "D16" and "WPS" in f.message
+    assert f.cell == members and "WPS" in f.message
+
+
+@pytest.mark.parametrize(
+    "email", ["dangjian", "dangjian@xinda", "dang jian@xinda.cn", "@xinda.cn", "dangjian@.cn", "无"]
+)
+def test_w12_not_an_email_address(ctx, email):
+    (f,) = check(ctx, with_(contact_email=email)).findings
+    assert f.rule == "W12" and f.severity == "warning" and f"“{email}”" in f.message and "name@example.com" in f.message
+
+
+def test_full_width_at_sign_is_stored_as_ascii(ctx):
+    checked = check(ctx, with_(contact_email="dangjian＠xinda-law．cn"))
+    assert checked.findings == [] and checked.values["contact_email"] == "dangjian@xinda-law.cn"
+
+
+def test_roster_findings_rederive_w10(ctx):
+    outside = replace(ctx, roster=frozenset({"x"}))
+    checked = check(outside, clean_values())
+    w10 = [f for f in checked.findings if f.rule == "W10"]
+    assert roster_findings(checked, outside.roster, ctx.schema) == w10 and len(w10) == 1
+    assert roster_findings(checked, frozenset({valid_uscc()}), ctx.schema) == []
+    assert roster_findings(checked, None, ctx.schema) == []

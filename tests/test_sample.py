@@ -5,10 +5,13 @@ import collections
 import pytest
 
 from rtr.checking.examine import SPREADSHEET, classify, examine
+from rtr.checking.rules import check_return
 from rtr.config import GUANGDONG
+from rtr.form.groups import OWN
 from rtr.form.periods import Period
 from rtr.reading.workbook import Limits
-from sample.synthetic import RULE_BREAKS, make_sample
+from sample.synthetic import BREAKERS, RULE_BREAKS, SINGLE_RETURN_RULES, break_rule, make_sample, synth_firm
+from tests.conftest import form_bytes, read_returns
 
 P = Period(2024, 1)
 
@@ -25,16 +28,16 @@ def test_deterministic_by_seed(schema):
 def test_distribution_looks_national(schema):
     import random
 
-    from sample.synthetic import synth_firm
-
     rng = random.Random(1)
     firms = [synth_firm(rng, P, "广州市", f"律所{i}") for i in range(4000)]
     small = sum(f["lawyers"] <= 10 for f in firms) / len(firms)
     share = sum(f["members"] for f in firms) / sum(f["lawyers"] for f in firms)
     assert 0.60 < small < 0.70
     assert 0.30 <= share <= 0.45
-    own = [f for f in firms if f["org_type"] in ("单独党支部", "党总支", "党委")]
+    own = [f for f in firms if f["org_type"] in OWN]
     assert all(f["full_members"] >= 3 for f in own)
+    with_email = [f["contact_email"] for f in firms if f["contact_email"]]
+    assert 0.8 < len(with_email) / len(firms) < 0.9 and all("@" in e for e in with_email)
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +92,25 @@ def test_messy_junk(messy, examined):
             assert examined[path].problem
         if outcome == "ignored":
             assert classify(path) != SPREADSHEET
+
+
+def test_every_rule_a_single_return_can_break_has_a_breaker():
+    """Every E and W rule with a single-return predicate (all but W08, W10) is in the catalogue
+    order of RULE_BREAKS; a new rule without a breaker fails here."""
+    assert "E01" in SINGLE_RETURN_RULES and "W12" in SINGLE_RETURN_RULES
+    assert "W08" not in SINGLE_RETURN_RULES and "W10" not in SINGLE_RETURN_RULES
+    assert set(BREAKERS) == set(SINGLE_RETURN_RULES)
+    assert RULE_BREAKS == SINGLE_RETURN_RULES
+
+
+@pytest.mark.parametrize("rule", SINGLE_RETURN_RULES)
+def test_each_breaker_breaks_its_rule(schema, ctx, rule):
+    import random
+
+    rng = random.Random(rule)
+    for i in range(5):
+        v = synth_firm(rng, P, "广州市", f"广州律所{i}律师事务所")
+        break_rule(rule, v, rng, P)
+        values = {k: ("是" if x is True else "否" if x is False else x) for k, x in v.items()}
+        (raw,) = read_returns(schema, form_bytes(schema, values))
+        assert rule in {f.rule for f in check_return(raw, ctx).findings}, (rule, i)

@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.findings import FILE, Finding
 from rtr.checking.records import NewReturn
 from rtr.checking.rules import CheckedReturn, RuleContext, check_return
@@ -13,6 +14,7 @@ from rtr.reading.layouts import find_returns
 from rtr.reading.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
 
 SPREADSHEET = "spreadsheet"
+FILE_RULE = "F01"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,16 +43,12 @@ def examine(rel_path: str, data: bytes, ctx: RuleContext, limits: Limits) -> Exa
         return Examined(loaded.problem, [])
     raws = find_returns(rel_path, loaded.sheets or [], ctx.schema)
     if not raws:
-        return Examined(
-            f"文件中没有找到{ctx.schema.title}（未找到“代码”“本期数值”表头，也没有按律所逐行填报的表头）。"
-            "请使用本表模板填报",
-            [],
-        )
+        return Examined(CATALOGUE[FILE_RULE].messages["no_return"].format(title=ctx.schema.title), [])
     return Examined(None, [check_return(raw, ctx) for raw in raws])
 
 
 def file_finding(rel_path: str, message: str) -> Finding:
-    return Finding(rule="F01", severity=FILE, message=message, file=rel_path)
+    return Finding(rule=FILE_RULE, severity=FILE, message=message, file=rel_path)
 
 
 def _display(value: object) -> str | None:

@@ -10,11 +10,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rtr.form.groups import JOINT, NONE, OWN
 from rtr.reading.roster import RosterFirm
 
-OWN = ("单独党支部", "党总支", "党委")
-JOINT = "联合党支部"
-NONE = "未建立"
 MEMBER_SUMS = (
     "lawyers",
     "partners",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from rtr.checking.catalogue import WARNING_RULES
 from rtr.filenames import safe_component
 from rtr.form.periods import Period
 from rtr.reporting.metrics import COUNT_KEYS, OWN, RATES
@@ -15,7 +16,6 @@ from rtr.reporting.phrasing import against_label, count_change, joined, number, 
 HIGHLIGHTS_MAX = 5
 HIGHLIGHT_CHARS = 200
 QUOTES_MAX = 3
-WARNING_RULES = ("W01", "W02", "W03", "W04", "W05", "W06", "W07", "W08", "W09", "W10", "W11")
 
 
 def phrases(metrics: dict, changes: dict, previous: Period, units: dict[str, str]) -> dict[str, dict[str, str]]:

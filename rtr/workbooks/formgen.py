@@ -8,7 +8,6 @@ synthetic sample uses that), so the reader is always tested against the form it 
 from __future__ import annotations
 
 import io
-import tomllib
 from dataclasses import dataclass
 
 from openpyxl import Workbook
@@ -16,6 +15,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from rtr.checking.catalogue import CATALOGUE
+from rtr.checking.findings import ERROR, WARNING
+from rtr.checking.rules import Thresholds
 from rtr.form.schema import Field, FormSchema
 from rtr.workbooks.xlsxcells import put_value
 
@@ -105,8 +107,11 @@ def build_form(
     periods: tuple[str, ...] = (),
     values: dict[str, object] | None = None,
     remarks: dict[str, str] | None = None,
-    notes: tuple[tuple[str, ...], tuple[str, ...]] = ((), ()),
+    notes: tuple[tuple[str, ...], tuple[str, ...]] | None = None,
+    thresholds: Thresholds = Thresholds(),
 ) -> tuple[Workbook, FormLayout]:
+    """`notes`: the 填报要求 lines and any extra 审核 lines for the 填报说明 sheet (default: form.toml's
+    `notes`, no extra lines); its 主要审核规则 are the catalogue's, worded with `thresholds`."""
     wb = Workbook()
     ws = wb.active
     ws.title = schema.sheet_name
@@ -196,7 +201,7 @@ def build_form(
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.print_options.horizontalCentered = True
 
-    _instructions(wb, schema, notes)
+    _instructions(wb, schema, notes if notes is not None else (schema.notes, ()), thresholds)
     return wb, FormLayout(cells, header_row)
 
 
@@ -217,26 +222,56 @@ def _requirement(f: Field, schema: FormSchema) -> str:
     return "；".join(p for p in parts if p)
 
 
-def _instructions(wb: Workbook, schema: FormSchema, notes: tuple[tuple[str, ...], tuple[str, ...]]) -> None:
+def rule_sections(schema: FormSchema, thresholds: Thresholds) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """二、主要审核规则 of the 填报说明 sheet: every E rule's explanation (a return that breaks one is
+    sent back), then every W rule's (the firm confirms or explains), from the catalogue."""
+    return tuple(
+        (heading, tuple(f"{r.id}　{r.explanation(schema, thresholds)}" for r in CATALOGUE if r.severity == severity))
+        for severity, heading in _RULE_SECTIONS
+    )
+
+
+_RULE_SECTIONS = (
+    (ERROR, "（一）强制性审核：不符合的报表将被退回，请按回执中的说明修改后重新报送。"),
+    (WARNING, "（二）核实性审核：报表照常采用，请核实；确属实际情况的，请在“备注”列说明。"),
+)
+
+
+def _instructions(
+    wb: Workbook, schema: FormSchema, notes: tuple[tuple[str, ...], tuple[str, ...]], thresholds: Thresholds
+) -> None:
     ws = wb.create_sheet(schema.instructions_sheet)
     ws["A1"] = f"{schema.title}填报说明"
     ws["A1"].font = Font(name="黑体", size=16, bold=True)
     ws.merge_cells("A1:D1")
     row = 3
-    general, checks = notes
-    for title, lines in (("一、填报要求", general), ("二、主要审核规则", checks)):
-        ws.cell(row, 1, title).font = Font(name="黑体", size=12, bold=True)
+
+    def heading(text: str, size: int = 12) -> None:
+        nonlocal row
+        ws.cell(row, 1, text).font = Font(name="黑体", size=size, bold=True)
         row += 1
-        for i, line in enumerate(lines, start=1):
+
+    def lines(texts: tuple[str, ...], numbered: bool) -> None:
+        nonlocal row
+        for i, line in enumerate(texts, start=1):
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=4)
-            ws.cell(row, 1, f"{i}. {line}").alignment = Alignment(wrap_text=True, vertical="top")
+            ws.cell(row, 1, f"{i}. {line}" if numbered else line).alignment = Alignment(wrap_text=True, vertical="top")
             ws.row_dimensions[row].height = 32
             row += 1
-        row += 1
-    ws.cell(row, 1, "三、各项填写说明").font = Font(name="黑体", size=12, bold=True)
+
+    general, extra_checks = notes
+    heading("一、填报要求")
+    lines(general, numbered=True)
     row += 1
-    for col, heading in enumerate(("项目", "代码", "计量单位", "填写要求"), start=1):
-        _style(ws.cell(row, col, heading), bold=True, fill=_LABEL_FILL, align="center")
+    heading("二、主要审核规则")
+    for title, explained in rule_sections(schema, thresholds):
+        heading(title, size=11)
+        lines(explained, numbered=False)
+    lines(extra_checks, numbered=True)
+    row += 1
+    heading("三、各项填写说明")
+    for col, text in enumerate(("项目", "代码", "计量单位", "填写要求"), start=1):
+        _style(ws.cell(row, col, text), bold=True, fill=_LABEL_FILL, align="center")
     for f in schema.fields:
         row += 1
         for col, text in enumerate((f.label, f.code, f.unit or "—", _requirement(f, schema)), start=1):
@@ -246,11 +281,6 @@ def _instructions(wb: Workbook, schema: FormSchema, notes: tuple[tuple[str, ...]
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-
-
-def form_notes(schema_text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    raw = tomllib.loads(schema_text)
-    return tuple(raw.get("notes", ())), tuple(raw.get("checks", ()))
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
