@@ -136,15 +136,20 @@ def extent(body: bytes) -> Extent:
         # openpyxl write them): their references are read at C speed
         cells = _PLAIN_CELL.findall(body, start, end)
         rows = _PLAIN_ROW.findall(body, start, end)
-        if len(cells) == body.count(b"<c ", start, end) and len(rows) == body.count(b"<row ", start, end):
+        if (
+            len(cells) == body.count(b"<c ", start, end)
+            and len(rows) == body.count(b"<row ", start, end)
+            # and no other r attribute, however spelled: a repeated one (calamine takes the last)
+            and sum(1 for _ in _ANY_R.finditer(body, start, end)) == len(cells) + len(rows)
+        ):
             numbers = {int(r) for r in {*rows, *(r for _, r in cells)}}
             letters = {c.upper() for c, _ in cells}
             max_row = max(numbers, default=0)
             max_col = max((column_number(c) for c in letters), default=0)
             if max_row > MAX_ROW or 0 in numbers:
-                raise OutOfGrid(str(max_row if max_row > MAX_ROW else 0).encode())
+                raise OutOfGrid(f"第{max_row if max_row > MAX_ROW else 0}行".encode())
             if max_col > MAX_COL:
-                raise OutOfGrid(max(letters, key=column_number) + b"1")
+                raise OutOfGrid(max(letters, key=column_number) + "列".encode())
             return Extent(max_row, max_col, len(cells))
     max_row = max_col = count = 0
     for cell in walk(body):
@@ -153,6 +158,7 @@ def extent(body: bytes) -> Extent:
     return Extent(max_row, max_col, count)
 
 
+_ANY_R = re.compile(rb"(?<![\w:.-])r\s*=")
 _NOT_PLAIN_TAG = re.compile(rb":(?:c|row)[\s/>]|<(?:c|row)(?! r=\")[\s/>]")
 
 
@@ -199,7 +205,7 @@ def walk(body: bytes) -> Iterator[Cell]:
             numbers = [v for k, v in attributes(attrs) if k == b"r"]
             for v in numbers:
                 if not _ROW_NUMBER.fullmatch(v) or not 1 <= int(v) <= MAX_ROW:
-                    raise OutOfGrid(v)
+                    raise OutOfGrid("第".encode() + v + "行".encode())
             tag_row = int(numbers[-1]) if numbers else tag_row + 1
             if tag_row > MAX_ROW:
                 raise OutOfGrid(str(tag_row).encode())

@@ -162,11 +162,9 @@ def _too_big(sheet: str, e: Extent) -> str:
     return f"工作表「{sheet}」的范围过大（{e.rows}行×{e.cols}列），超出安全限制，请删除多余的行列后重新保存"
 
 
-def _out_of_grid(sheet: str, exc: OutOfGrid) -> str:
-    return (
-        f"工作表「{sheet}」的单元格位置“{exc.ref}”超出 Excel 的范围（最多 XFD 列、1048576 行），"
-        f"文件可能已损坏，{RESAVE}"
-    )
+def _out_of_grid(sheet: str | None, exc: OutOfGrid) -> str:
+    where = f"工作表「{sheet}」的" if sheet else "文件中的"
+    return f"{where}单元格位置“{exc.ref}”超出 Excel 的范围（最多 XFD 列、1048576 行），文件可能已损坏，{RESAVE}"
 
 
 class _Areas:
@@ -262,7 +260,7 @@ def _inspect_zip(data: bytes, suffix: str, limits: Limits) -> tuple[str | None, 
             sheets_seen += 1
             if sheets_seen > limits.max_sheets:
                 return f"工作表数量过多（超过{limits.max_sheets}个），超出安全限制", {}
-            sheet = worksheet_names.get(info.filename, info.filename)
+            sheet = worksheet_names.get(info.filename) or f"第{sheets_seen}个工作表"
             seen = None if kind == XLSB else sheetxml.survey(body)
             try:
                 e = xlsb_extent(body) if seen is None else _worksheet_extent(body, seen.plain, areas)
@@ -276,7 +274,7 @@ def _inspect_zip(data: bytes, suffix: str, limits: Limits) -> tuple[str | None, 
                 if cells:
                     uncached[sheet] = cells
     except OutOfGrid as exc:
-        return _out_of_grid("?", exc), {}
+        return _out_of_grid(None, exc), {}
     except _ZIP_ERRORS:
         return "文件已损坏或不完整（压缩数据无法解开），请重新保存或重新发送", {}
     return None, uncached
@@ -295,7 +293,7 @@ def _inspect_ole(data: bytes, suffix: str, limits: Limits) -> str | None:
     try:
         sheets = xls_extents(stream, limits.max_sheets)
     except OutOfGrid as exc:
-        return _out_of_grid("?", exc)
+        return _out_of_grid(None, exc)
     except Malformed:
         return f"文件结构异常（工作表过多或记录重叠），超出安全限制，{RESAVE}"
     except struct.error:
