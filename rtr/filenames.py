@@ -20,16 +20,18 @@ def receipt_name(rel_path: str) -> str:
     is an `.xlsx`; any other is made safe, cut to fit and marked `~` + a hash of the original path
     up to it (`某所.xls` → `某所.xls~1f0c…_回执.xlsx`), so no other file's receipt can take its
     name. Nothing can climb out of the receipts folder."""
-    parts = [p for p in rel_path.split("/") if p not in ("", ".", "..")] or ["未命名"]
+    given = rel_path.split("/")
+    parts = [p for p in given if p not in ("", ".", "..")] or ["未命名"]
+    dropped = any(p in ("", ".", "..") for p in given)  # `a/../b.xlsx` is not `a/b.xlsx` (inbox paths have no such parts)
     out = []
     for depth, part in enumerate(parts):
         prefix = "/".join(parts[: depth + 1])
         if depth < len(parts) - 1:
             out.append(_kept_or_marked(part, part, prefix, NAME_BYTES))
         else:
-            plain = part[: -len(".xlsx")] if part.endswith(".xlsx") else None
+            plain = part[: -len(".xlsx")] if part.endswith(".xlsx") and not dropped else None
             room = RECEIPT_BYTES - len(RECEIPT_SUFFIX.encode())
-            out.append(_kept_or_marked(plain, part, prefix, room) + RECEIPT_SUFFIX)
+            out.append(_kept_or_marked(plain, part, rel_path if dropped else prefix, room) + RECEIPT_SUFFIX)
     return "/".join(out)
 
 

@@ -30,6 +30,7 @@ ADVERSARIAL = {
     "bare <row>": b"<row>" * 20_000,
     "r attributes without tags": b' r = "' * 50_000,
     "4,000 self-closing cells, then a formula": SELF_CLOSING + b'<c r="B1"><f>1</f></c>',
+    "a formula, then 4,000 self-closing cells": b'<c r="B1"><f>1</f><v>1</v></c>' + SELF_CLOSING,
     "4,000 self-closing cells with a formula each after": SELF_CLOSING.replace(b"/>", b"/><f>1</f>"),
     "unterminated formula cells": b'<c r="A1"><f>SUM(' * 5000,
     "formula tags alone": b"<f>" * 20_000,

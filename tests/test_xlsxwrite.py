@@ -59,3 +59,32 @@ def test_a_fresh_style_for_every_cell_still_formats_each_cell():
     sheet = read_back(wb).active
     assert sheet["A1"].number_format == "0.00" and sheet["A2"].number_format == "0.0"
     assert sheet["A1499"].number_format == "0.00" and sheet["A1498"].number_format == "0.0"
+
+
+def _sheet_xml(values, height=None) -> str:
+    import zipfile
+
+    from rtr.workbooks.xlsxwrite import Workbook
+
+    wb = Workbook()
+    wb.sheet("S").row(1, values, height=height)
+    return zipfile.ZipFile(io.BytesIO(wb.bytes())).read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_no_negative_zero_is_written():
+    xml = _sheet_xml([-0.0, 0.0, -0, -1.5])
+    assert "<v>-0" not in xml and "<v>0.0</v>" in xml and "<v>-1.5</v>" in xml
+
+
+def test_cells_are_cut_to_what_excel_holds():
+    from rtr.workbooks.xlsxwrite import MAX_CELL_CHARS, TRUNCATED, fit_cell
+
+    for text in ("党" * 40_000, "a" * 32_768, "😀" * 20_000):
+        cut = fit_cell(text)
+        assert len(cut.encode("utf-16-le")) // 2 <= MAX_CELL_CHARS and cut.endswith(TRUNCATED)
+    assert fit_cell("a" * MAX_CELL_CHARS) == "a" * MAX_CELL_CHARS
+    assert TRUNCATED in _sheet_xml(["党" * 40_000])
+
+
+def test_rows_are_at_most_409_points_tall():
+    assert 'ht="409"' in _sheet_xml(["x"], height=2000) and 'ht="30"' in _sheet_xml(["x"], height=30)
