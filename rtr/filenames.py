@@ -22,7 +22,8 @@ def receipt_name(rel_path: str) -> str:
     name. Nothing can climb out of the receipts folder."""
     given = rel_path.split("/")
     parts = [p for p in given if p not in ("", ".", "..")] or ["未命名"]
-    dropped = any(p in ("", ".", "..") for p in given)  # `a/../b.xlsx` is not `a/b.xlsx` (inbox paths have no such parts)
+    # `a/../b.xlsx` is not `a/b.xlsx` (inbox paths have no such parts; a name built from one is marked)
+    dropped = any(p in ("", ".", "..") for p in given)
     out = []
     for depth, part in enumerate(parts):
         prefix = "/".join(parts[: depth + 1])

@@ -171,6 +171,7 @@ def test_xlsb_ods_and_et_are_read_like_xlsx(good, schema, case):
     loaded = load_workbook(data, suffix, Limits())
     assert loaded.problem is None
     expected = load_workbook(good, ".xlsx", Limits()).sheets[0]
+
     def text(rows):  # the corpus writers write dates as text
         return [[cell_text(v) for v in row[:5]] for row in rows[:59]]
 
