@@ -4,6 +4,7 @@ import io
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from rtr.form.textnorm import cell_text
 from rtr.reading.workbook import Limits, load_workbook
 from tests.conftest import clean_values, form_bytes
-from tests.hostile_corpus import _workbook, entity_bomb, reading_cases, rewrite, zip_bomb
+from tests.hostile_corpus import _workbook, entity_bomb, reading_cases, rewrite, xlsb_bytes, zip_bomb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -185,3 +186,14 @@ def test_an_et_no_reader_understands_asks_for_xlsx(good):
 def test_content_and_extension_must_agree_for_the_new_formats(good):
     ods, xlsb = _case("开放文档格式.ods", good), _case("二进制格式.xlsb", good)
     assert "ods" in problem(ods, ".xlsx") and "xlsb" in problem(xlsb, ".ods") and ".xlsx" in problem(good, ".xlsb")
+
+
+def test_an_xlsb_s_other_binary_parts_are_not_taken_for_sheets():
+    data = xlsb_bytes([["a", 1]], "S")
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            z.writestr(info, src.read(info))
+        z.writestr("xl/worksheets/_rels/sheet1.bin.rels", '<Relationships><Relationship Id="rId1" Target="x"/>')
+        z.writestr("xl/worksheets/binaryIndex1.bin", b"\x00\x10" + b"\xff" * 16)
+    assert load_workbook(out.getvalue(), ".xlsb", Limits()).sheets[0].rows == [["a", 1.0]]

@@ -234,11 +234,22 @@ def _inspect_zip(data: bytes, suffix: str, limits: Limits) -> tuple[str | None, 
         book, rels = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
         bodies = {n: _member(data, zf, by_name[n], limit) for n in (book, rels) if n in by_name and kind != ODS}
         worksheet_names = _worksheet_names(bodies[book], bodies[rels]) if len(bodies) == 2 else {}
+        xlsb_sheets: set[str] = set()
+        if kind == XLSB and "xl/_rels/workbook.bin.rels" in by_name:
+            targets = sheetxml.relationships(_member(data, zf, by_name["xl/_rels/workbook.bin.rels"], limit))
+            for target in targets.values():
+                path = target.decode("utf-8", "replace")
+                path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+                if path.startswith("xl/worksheets/"):
+                    xlsb_sheets.add(path)
         if len(worksheet_names) > limits.max_sheets:
             return f"工作表数量过多（{len(worksheet_names)}个），超出安全限制", {}
         sheets_seen = 0
         for info in infos:
-            is_sheet = info.filename in worksheet_names or info.filename.startswith("xl/worksheets/")
+            if kind == XLSB:  # binary parts: only those the workbook names as worksheets are sheets
+                is_sheet = info.filename in xlsb_sheets
+            else:
+                is_sheet = info.filename in worksheet_names or info.filename.startswith("xl/worksheets/")
             if not is_sheet and info.filename not in _READ_PARTS:
                 continue
             body = bodies.get(info.filename) or _member(data, zf, info, limit)
