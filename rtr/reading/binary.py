@@ -56,6 +56,10 @@ def _after_zeros(stream: bytes, pos: int) -> int:
     return end - (end - pos) % 4
 
 
+_HEADER = struct.Struct("<HH").unpack_from
+_HEADER_AND_CELL = struct.Struct("<HHHH").unpack_from  # a record's type and size, and a cell's row and column
+
+
 def xls_extents(stream: bytes, max_sheets: int) -> list[Extent]:
     """Each sheet's extent: the larger of its DIMENSIONS claim and the cells it holds. Sheets are
     found as calamine finds them, at the offsets the globals' BOUNDSHEET records give; raises
@@ -65,7 +69,7 @@ def xls_extents(stream: bytes, max_sheets: int) -> list[Extent]:
     offsets: list[int] = []
     pos = 0
     while pos + 4 <= n:
-        kind, size = unpack("<HH", stream, pos)
+        kind, size = _HEADER(stream, pos)
         if kind == _BOUNDSHEET and size >= 4:
             offsets.append(unpack("<I", stream, pos + 4)[0])
             if len(offsets) > max_sheets:
@@ -84,17 +88,23 @@ def xls_extents(stream: bytes, max_sheets: int) -> list[Extent]:
             budget -= 1
             if budget < 0:
                 raise Malformed("records walked over and over")
-            kind, size = unpack("<HH", stream, pos)
+            # one unpack for the header and a cell's row and column (the hot loop: most records are cells)
+            if pos + 8 <= n:
+                kind, size, row, col = _HEADER_AND_CELL(stream, pos)
+            else:
+                (kind, size), row, col = _HEADER(stream, pos), 0, 0
             body = pos + 4
             pos = body + size
             if kind in _CELLS:
                 if size >= 4:
-                    row, col = unpack("<HH", stream, body)
-                    rows, cols, cells = max(rows, row + 1), max(cols, col + 1), cells + 1
+                    if row >= rows:
+                        rows = row + 1
+                    if col >= cols:
+                        cols = col + 1
+                    cells += 1
             elif kind == _EOF:
                 break
             elif kind in _MULTI and size >= 6:
-                row, _first = unpack("<HH", stream, body)
                 (last,) = unpack("<H", stream, body + size - 2)
                 rows, cols, cells = max(rows, row + 1), max(cols, last + 1), cells + (size - 6) // 2
             elif kind == _DIMENSIONS:

@@ -63,7 +63,10 @@ def ods_extents(content: bytes) -> list[Extent]:
                 raise OutOfGrid(f"第{row}行".encode())
         elif not close:  # a cell, covered or not
             repeat = _repeat(attrs, b"number-columns-repeated")
-            filled = not closed_now or any(k.endswith(b"value-type") for k, _ in attributes(attrs))
+            # filled: typed, or with content (an empty pair of tags holds nothing, like a self-closed one)
+            filled = any(k.endswith(b"value-type") for k, _ in attributes(attrs)) or (
+                not closed_now and content[m.end() : m.end() + 64].lstrip()[:2] != b"</"
+            )
             col += repeat
             if col > MAX_COL:
                 raise OutOfGrid(f"第{col}列".encode())
