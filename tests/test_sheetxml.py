@@ -176,3 +176,19 @@ def test_sheet_entries_in_any_attribute_order():
     )
     assert sheetxml.sheet_entries(book) == [(b"a&amp;b", b"rId2"), (b"S", b"rId3")]
     assert sheetxml.relationships(b'<Relationship Target="w/s.xml" Type="t" Id="rId2"/>') == {b"rId2": b"w/s.xml"}
+
+
+def test_cells_outside_the_first_sheet_data_are_not_overlooked():
+    far = b'<row r="1"><c r="ABCDEFG1"><v>1</v></c></row>'
+    body = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>') + b"<sheetData>" + far
+    assert not sheetxml.survey(body).plain
+    with pytest.raises(OutOfGrid):
+        sheetxml.extent(body)
+
+
+def test_extension_lists_after_the_sheet_data_leave_an_ordinary_sheet_plain():
+    body = _sheet(b'<row r="1"><c r="A1"><v>1</v></c></row>').replace(
+        b"</worksheet>",
+        b"<extLst><x14:dataValidation><x14:formula1><xm:f>S!$A$1</xm:f></x14:formula1></extLst></worksheet>",
+    )
+    assert sheetxml.survey(body) == sheetxml.Survey(plain=True, formulas=False)

@@ -97,8 +97,11 @@ PLAIN_BOUND = Extent(9999, 26, 0)  # the most a plain sheet can span: columns Aâ
 
 
 def _sheet_data(body: bytes) -> tuple[int, int]:
+    """Where the cells are: the one <sheetData> element (its extension lists, after it, hold
+    `<xm:f>` formulas of data validations, which are no cells); the whole body when it is prefixed,
+    repeated or damaged."""
     start, end = body.find(b"<sheetData"), body.rfind(b"</sheetData>")
-    if start < 0 or end < start:  # prefixed, or damaged: look everywhere
+    if start < 0 or end < start or body.count(b"sheetData") != 2:
         return 0, len(body)
     return start, end
 

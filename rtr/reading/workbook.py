@@ -1,8 +1,11 @@
 """Turning a file's bytes into sheets of cell values, safely.
 
-Before python-calamine sees a file, its zip is checked against limits: an oversized, bombed or
-malformed file would otherwise exhaust memory (calamine allocates the sheet's whole claimed
-range) in a way no `except` can catch. Problems come back as messages (rule F01), never raised.
+Before python-calamine sees a file, what it would allocate is checked against limits: the zip's
+sizes and ratios, each sheet's claimed and actual extent within Excel's grid, and their sum (the
+scans are in sheetxml.py, binary.py and odsxml.py). An oversized, bombed or malformed file would
+otherwise exhaust memory, or abort the process (calamine allocates a sheet's whole range and aborts
+when it cannot), in a way no `except` can catch. Problems come back as messages (rule F01), never
+raised. Read: .xlsx/.xlsm, .xls, .xlsb, .ods and WPS's .et.
 """
 
 from __future__ import annotations
