@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from flows.files import ArchivePack, InboxFile, link_digest, read_regular
+from flows.files import ArchivePack, InboxFile, link_digest, read_regular, sha256
 from rtr.checking.examine import SPREADSHEET, Examined, classify, examine
 from rtr.checking.rules import RuleContext
 from rtr.reading.workbook import Limits, too_large
@@ -46,6 +46,20 @@ def _examine_safely(rel: str, data: bytes, ctx: RuleContext, limits: Limits) -> 
 
 
 SYMLINK = "符号链接，未读取（不会沿链接读取收件箱之外的文件），请直接放入文件本身"
+NO_PERMISSION = (
+    "文件没有读取权限，未能读取（本系统无权打开该文件）。请管理员修改文件权限，或重新保存、重新放入收件箱后再次读取"
+)
+
+
+def _no_permission(f: InboxFile) -> ReadFile:
+    """A file the pipeline may not open (EACCES): F01 for a spreadsheet, ignored otherwise. Its
+    bytes cannot be hashed, so its ledger hash is one of its path, size and mtime (it is read
+    again once it is saved anew)."""
+    digest = sha256(f"no-permission:{f.rel}:{f.size}:{f.mtime}".encode("utf-8", "surrogatepass"))
+    kind = classify(f.rel)
+    if kind != SPREADSHEET:
+        return ReadFile(f, digest, f.size, kind)
+    return ReadFile(f, digest, f.size, kind, None, Examined(NO_PERMISSION, []))
 
 
 def read_files(
@@ -68,6 +82,9 @@ def read_files(
                     out.append(ReadFile(f, link_digest(f.path), 0, SYMLINK))
                     continue
                 data, digest, size = read_regular(f.path, limits.max_file_bytes)
+            except PermissionError:  # there, but this process may not read it: answered, not waited for
+                out.append(_no_permission(f))
+                continue
             except OSError:
                 out.append(ReadFile(f, None))  # vanished, replaced or unreadable right now: left for the next scan
                 continue

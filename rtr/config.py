@@ -131,7 +131,8 @@ class Intake(Section):
     max_file_mb: Positive = 20
     max_uncompressed_mb: Positive = 100
     max_compression_ratio: Annotated[float, Field(ge=1)] = 100
-    max_cells: Count = 2_000_000
+    max_cells: Count = 2_000_000  # the area a reader would allocate for one sheet
+    max_total_cells: Count = 4_000_000  # the same over all the sheets of a file
     max_sheets: Count = 200
     # each file is parsed in a worker process with this much address space, and cut off after this
     # long: a file that makes a reader allocate or spin without bound costs only its own F01
@@ -386,6 +387,7 @@ def parse_config(raw: dict, root: Path, source: str = "config.toml") -> Config:
             max_uncompressed_bytes=int(intake.max_uncompressed_mb * 2**20),
             max_compression_ratio=intake.max_compression_ratio,
             max_cells=intake.max_cells,
+            max_total_cells=intake.max_total_cells,
             max_sheets=intake.max_sheets,
         ),
         thresholds=Thresholds(**file.rules.model_dump()),

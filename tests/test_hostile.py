@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -23,7 +24,8 @@ from rtr.filenames import receipt_name
 from rtr.store import Store
 from tests import reliability
 from tests.conftest import clean_values, form_bytes
-from tests.hostile_corpus import OUTSIDE_MARKER, build
+from tests.helpers import run_intake
+from tests.hostile_corpus import OUTSIDE_MARKER, build, build_reading
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = 240  # seconds for the whole intake of the corpus
@@ -155,8 +157,6 @@ def _ledger(store: Store) -> list[tuple[str, str]]:
 
 
 def test_a_file_over_the_size_limit_is_hashed_but_neither_read_nor_archived(tmp_path, schema):
-    from dataclasses import replace
-
     inbox = tmp_path / "inbox"
     (inbox / "广州市").mkdir(parents=True)
     data = form_bytes(schema, clean_values())
@@ -175,3 +175,188 @@ def test_a_file_over_the_size_limit_is_hashed_but_neither_read_nor_archived(tmp_
 
     assert read.digest == sha256(data)  # hashed in chunks, the same hash as when read whole
     assert not (tmp_path / "originals").exists()
+
+
+# ---- issue 21: reading. The corpus of `build_reading` next to good files, in one real intake run
+# in a child process under an address-space limit and a time limit: a check that misses ends that
+# child (calamine aborts rather than raising), not the test run.
+
+READ_TIME_LIMIT = 180  # seconds for one intake of the reading corpus (≈ 10–30 s here, alone)
+READ_MEMORY_LIMIT = 3 * 2**30
+# root reads a file of mode 000; without these capabilities it is refused like anyone else (EACCES)
+SETPRIV = shutil.which("setpriv")
+AS_A_USER = [SETPRIV, "--bounding-set=-dac_override,-dac_read_search"] if SETPRIV else []
+
+
+def intake_child(folder: str) -> None:
+    """What the child runs: a real intake (`run_intake`) of folder/inbox under the memory limit."""
+    resource.setrlimit(resource.RLIMIT_AS, (READ_MEMORY_LIMIT, READ_MEMORY_LIMIT))
+    if os.geteuid() == 0 and not SETPRIV:  # no way to drop root's override: refuse mode-000 files as the kernel would
+        real_open = os.open
+
+        def open_as_a_user(path, flags, *args, **kwargs):
+            fd = real_open(path, flags, *args, **kwargs)
+            if os.fstat(fd).st_mode & 0o444 == 0:
+                os.close(fd)
+                raise PermissionError(13, "Permission denied", str(path))
+            return fd
+
+        os.open = open_as_a_user
+    root = Path(folder)
+    setup = replace(load_setup(root / "config.toml"), today=date(2026, 1, 15))
+    print(run_intake(setup).line())
+
+
+def run_intake_in_child(folder: Path) -> float:
+    """Seconds the child took; fails the test if it died, overran or failed."""
+    start = time.monotonic()
+    proc = subprocess.run(
+        [
+            *AS_A_USER,
+            sys.executable,
+            "-c",
+            f"from tests.test_hostile import intake_child; intake_child({str(folder)!r})",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+        capture_output=True,
+        timeout=READ_TIME_LIMIT,
+    )
+    assert proc.returncode == 0, (proc.returncode, proc.stderr.decode()[-3000:])
+    return time.monotonic() - start
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return list(conn.execute(sql))
+
+
+def _good_sample(schema, inbox: Path, n: int) -> None:
+    from rtr.config import GUANGDONG
+    from rtr.form.periods import Period
+    from sample.synthetic import make_sample
+
+    for f in make_sample(schema, GUANGDONG, Period(2025, 2), n, seed=21, messy=True).files:
+        path = inbox / f.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f.data)
+
+
+def _accepted(db: Path, exclude: str | None = None) -> set[tuple]:
+    rows = _rows(
+        db,
+        "SELECT path, sheet, row, uscc, period, values_json FROM returns WHERE status = 'accepted'",
+    )
+    return {r for r in rows if exclude is None or not r[0].startswith(exclude)}
+
+
+def test_reading_corpus_next_to_good_files(tmp_path, schema):
+    """Each file of the reading corpus gets its own outcome (F01 with its message, or its return
+    read as it should be) and its own receipt, in one intake with good files that are read as if
+    it were not there; the run stays within its time and memory limits."""
+    good = form_bytes(schema, clean_values())
+    inbox = tmp_path / "inbox"
+    entries = build_reading(inbox / "hostile", good)
+    entries = [replace(e, rel="hostile/" + e.rel) for e in entries]
+    (inbox / "东莞市").mkdir(parents=True)
+    (inbox / "东莞市" / "正常报表.xlsx").write_bytes(good)  # a control, first in inbox order
+    write_config(tmp_path, inbox)
+    seconds = run_intake_in_child(tmp_path)
+
+    db = tmp_path / "returns.sqlite"
+    ledger = {
+        path: (outcome, message or "", fid)
+        for fid, path, outcome, message in _rows(db, "SELECT id, path, outcome, message FROM files")
+    }
+    assert ledger["东莞市/正常报表.xlsx"][0] == "processed"
+    passed = {fid: bool(p) for fid, p in _rows(db, "SELECT file_id, passed FROM returns")}
+    found: dict[int, list[str]] = {}
+    for fid, message in _rows(db, "SELECT file_id, message FROM findings"):
+        found.setdefault(fid, []).append(message)
+    receipts = (tmp_path / "out" / "回执").resolve()
+    names = set()
+    for e in entries:
+        assert e.rel in ledger, e.what
+        outcome, message, fid = ledger[e.rel]
+        assert outcome == e.outcome, (e.what, outcome, message, found.get(fid))
+        assert e.message in message, (e.what, message)
+        if e.passed is not None:
+            assert passed[fid] is e.passed, (e.what, found.get(fid))
+        if e.finding:
+            assert any(e.finding in m for m in found.get(fid, [])), (e.what, found.get(fid))
+        name = receipt_name(e.rel)
+        assert (receipts / name).is_file(), (e.what, name)
+        assert all(len(part.encode()) <= 255 for part in name.split("/"))
+        names.add(name)
+        reliability.record(
+            "Hostile input",
+            e.what,
+            1,
+            f"{outcome}: {(message or '; '.join(found.get(fid, [])) or 'accepted')[:70]}",
+            "one ledger row and its own receipt, next to good files read normally, under a "
+            f"{READ_MEMORY_LIMIT // 2**30} GB address-space limit in a child process",
+        )
+    assert len(names) == len(entries)  # one receipt per input file
+    reliability.record(
+        "Hostile input",
+        "the reading corpus (issue 21) in one intake",
+        1,
+        f"finished in {seconds:.0f} s (limit {READ_TIME_LIMIT} s) under {READ_MEMORY_LIMIT // 2**30} GB",
+        f"{len(entries)} files, one ledger row and one receipt each; the control file processed",
+    )
+
+
+def test_a_mixed_inbox_accepts_what_the_good_files_alone_accept(tmp_path, schema):
+    """300 good sample files plus every hostile file of the reading corpus: the same accepted
+    returns as the 300 alone (300, not 1,000, to keep the suite fast)."""
+    alone, mixed = tmp_path / "alone", tmp_path / "mixed"
+    for folder in (alone, mixed):
+        _good_sample(schema, folder / "inbox", 300)
+        write_config(folder, folder / "inbox")
+    build_reading(mixed / "inbox" / "zz-hostile", form_bytes(schema, clean_values()))
+    run_intake_in_child(alone)
+    run_intake_in_child(mixed)
+    expected = _accepted(alone / "returns.sqlite")
+    assert len(expected) > 200
+    assert _accepted(mixed / "returns.sqlite", exclude="zz-hostile/") == expected
+    hostile = [p for (p,) in _rows(mixed / "returns.sqlite", "SELECT path FROM files") if p.startswith("zz-hostile/")]
+    assert len(hostile) == len(list((mixed / "inbox" / "zz-hostile").rglob("*.*")))
+    reliability.record(
+        "Hostile input",
+        "300 good sample files + every file of the reading corpus in one inbox",
+        1,
+        f"the same {len(expected)} accepted returns as the good files alone",
+        "accepted returns (path, sheet, row, USCC, period, values) compared between the two stores",
+    )
+
+
+def test_a_file_without_read_permission_is_answered_not_awaited(tmp_path, schema, monkeypatch):
+    """EACCES: recorded unreadable (F01) with a message that says so, in this process too."""
+    inbox = tmp_path / "inbox"
+    (inbox / "广州市").mkdir(parents=True)
+    path = inbox / "广州市" / "无权限.xlsx"
+    path.write_bytes(form_bytes(schema, clean_values()))
+    real_open = os.open
+
+    def refuse(p, flags, *args, **kwargs):
+        if Path(p) == path:
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_open(p, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refuse)
+    setup = load_setup(write_config(tmp_path, inbox))
+    store = Store(setup.config.store_url)
+    try:
+        result = IntakeResult()
+        ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
+        store_reads(
+            ctx,
+            store,
+            read_files(list_new(store, inbox, 0).todo, ctx, setup.config.limits, setup.config.archive),
+            result,
+        )
+    finally:
+        store.close()
+    assert result.waiting == 0 and result.unreadable == 1
+    ((outcome, message),) = _rows(tmp_path / "returns.sqlite", "SELECT outcome, message FROM files")
+    assert outcome == "unreadable" and "没有读取权限" in message

@@ -181,3 +181,35 @@ def test_city_index():
     assert index[match_key("广州")] == "广州市"
     assert index[match_key("廣州市")] == "广州市"
     assert match_key("香港") not in index
+
+
+# digits: the spec accepts Arabic (0–9) and full-width (０–９) digits only
+@pytest.mark.parametrize("raw", ["١٢", "۱۲", "१२", "১২", "๑๒", "³", "①", "𝟏𝟐", "1٢"])
+def test_digits_of_other_scripts_are_rejected_with_advice(raw):
+    for read in (read_count(raw), read_amount(raw), read_date(f"{raw}-07-05")):
+        assert read.value is None and "阿拉伯数字" in read.error
+
+
+def test_arabic_and_full_width_digits_still_read():
+    assert read_count("１２人").value == 12 and read_amount("１，２３４.５万元").value == 1234.5
+    assert read_date("２０２４年７月５日").value == date(2024, 7, 5)
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٤H1", "२०२४年上半年", "2024H١"])
+def test_periods_in_other_digits_are_not_read(text):
+    assert parse_period(text) is None
+
+
+@pytest.mark.parametrize("raw", ["-0", "-0.0", " -0 ", -0.0, "-0.00万元"])
+def test_minus_zero_reads_as_zero_never_negative_zero(raw):
+    import math
+
+    for read in (read_count(raw), read_amount(raw)):
+        assert read.error is None and read.value == 0 and math.copysign(1, read.value) == 1
+
+
+def test_negative_zero_cells_and_tiny_negatives_are_not_negative_zero():
+    import math
+
+    assert math.copysign(1, read_amount(-0.0).value) == 1
+    assert read_amount(-0.001).error  # a real negative amount stays an error

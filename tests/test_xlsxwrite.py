@@ -77,3 +77,32 @@ def test_print_titles_are_each_sheets_own_and_coexist_with_filters():
     assert book["进度"].print_title_rows == "$1:$3" and book["进度"].auto_filter.ref == "A3:B4"
     assert book["O'Brien 名单"].print_title_rows == "$2:$2"
     assert book["无"].print_title_rows is None
+
+
+def _sheet_xml(values, height=None) -> str:
+    import zipfile
+
+    from rtr.workbooks.xlsxwrite import Workbook
+
+    wb = Workbook()
+    wb.sheet("S").row(1, values, height=height)
+    return zipfile.ZipFile(io.BytesIO(wb.bytes())).read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_no_negative_zero_is_written():
+    xml = _sheet_xml([-0.0, 0.0, -0, -1.5])
+    assert "<v>-0" not in xml and "<v>0.0</v>" in xml and "<v>-1.5</v>" in xml
+
+
+def test_cells_are_cut_to_what_excel_holds():
+    from rtr.workbooks.xlsxwrite import MAX_CELL_CHARS, TRUNCATED, fit_cell
+
+    for text in ("党" * 40_000, "a" * 32_768, "😀" * 20_000):
+        cut = fit_cell(text)
+        assert len(cut.encode("utf-16-le")) // 2 <= MAX_CELL_CHARS and cut.endswith(TRUNCATED)
+    assert fit_cell("a" * MAX_CELL_CHARS) == "a" * MAX_CELL_CHARS
+    assert TRUNCATED in _sheet_xml(["党" * 40_000])
+
+
+def test_rows_are_at_most_409_points_tall():
+    assert 'ht="409"' in _sheet_xml(["x"], height=2000) and 'ht="30"' in _sheet_xml(["x"], height=30)

@@ -10,11 +10,12 @@ from datetime import date
 from rtr.form.textnorm import to_simplified
 
 _DASH = "[-—–~～至到]"
+# years in [0-9] (full-width ones are [0-9] after NFKC): \d would also take ٢٠٢٤ or २०२४
 _FORMS = (
-    (re.compile(r"^(\d{4})-?h([12])$"), lambda m: (int(m[1]), int(m[2]))),
-    (re.compile(r"^(\d{4})年(?:度)?(上|下)半年(?:度)?$"), lambda m: (int(m[1]), 1 if m[2] == "上" else 2)),
+    (re.compile(r"^([0-9]{4})-?h([12])$"), lambda m: (int(m[1]), int(m[2]))),
+    (re.compile(r"^([0-9]{4})年(?:度)?(上|下)半年(?:度)?$"), lambda m: (int(m[1]), 1 if m[2] == "上" else 2)),
     (
-        re.compile(rf"^(\d{{4}})年(1|01|7|07)月?{_DASH}(6|06|12)月(?:份)?$"),
+        re.compile(rf"^([0-9]{{4}})年(1|01|7|07)月?{_DASH}(6|06|12)月(?:份)?$"),
         lambda m: (
             int(m[1]),
             1 if int(m[2]) == 1 and int(m[3]) == 6 else 2 if int(m[2]) == 7 and int(m[3]) == 12 else 0,

@@ -12,12 +12,14 @@ from rtr.form.schema import Field, FormSchema
 from rtr.form.textnorm import cell_text, match_key
 
 _UNITS = ("人次", "万元", "人", "件", "次", "个", "家", "场", "名", "位", "元", "万")
-_WHOLE = re.compile(r"^\d+(?:\.0+)?$")
-_DECIMAL = re.compile(r"^\d+(?:\.\d+)?$")
+# [0-9], not \d: \d (and int(), Decimal()) also take Arabic-Indic, Devanagari and other digits
+_WHOLE = re.compile(r"^[0-9]+(?:\.0+)?$")
+_DECIMAL = re.compile(r"^[0-9]+(?:\.[0-9]+)?$")
 _DATE_FORMS = (
-    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^([0-9]{4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})$"),
+    re.compile(r"^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日?$"),
 )
+FOREIGN_DIGITS = "应使用阿拉伯数字 0–9 填写（不要用其他文字的数字）"
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -35,6 +37,16 @@ BLANK = Read(blank=True)
 
 def is_blank(raw: object) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def foreign_digits(text: str) -> bool:
+    """Whether the text holds a digit other than 0–9 and full-width ０–９ (the spec's two forms):
+    ٣ (Arabic-Indic), ३ (Devanagari), ³ or ① would otherwise be read as numbers by NFKC or int()."""
+    return any(
+        not ("0" <= ch <= "9" or "０" <= ch <= "９") and unicodedata.digit(ch, None) is not None
+        for ch in text
+        if not ch.isascii()
+    )
 
 
 def _number_text(raw: str, units: tuple[str, ...]) -> str:
@@ -57,9 +69,12 @@ def read_count(raw: object, minimum: int | None = None) -> Read:
             return Read(error="应填写整数，不能有小数")
         n = int(raw)
     elif isinstance(raw, str):
+        if foreign_digits(raw):
+            return Read(error=FOREIGN_DIGITS)
         s = _number_text(raw, _UNITS)
-        if s.startswith("-") and _DECIMAL.match(s[1:]):
+        if s.startswith("-") and _DECIMAL.match(s[1:]) and Decimal(s[1:]) != 0:  # "-0" is 0
             return Read(error="不能为负数")
+        s = s.removeprefix("-") if s.startswith("-") and _DECIMAL.match(s[1:]) else s
         if not _WHOLE.match(s):
             if _DECIMAL.match(s):
                 return Read(error="应填写整数，不能有小数")
@@ -84,9 +99,12 @@ def read_amount(raw: object) -> Read:
             return Read(error="应填写金额（万元）")
         d = Decimal(str(raw))
     elif isinstance(raw, str):
+        if foreign_digits(raw):
+            return Read(error=FOREIGN_DIGITS)
         s = _number_text(raw, ("万元", "万"))
-        if s.startswith("-") and _DECIMAL.match(s[1:]):
+        if s.startswith("-") and _DECIMAL.match(s[1:]) and Decimal(s[1:]) != 0:  # "-0" is 0
             return Read(error="不能为负数")
+        s = s.removeprefix("-") if s.startswith("-") and _DECIMAL.match(s[1:]) else s
         if not _DECIMAL.match(s):
             return Read(error="应填写以万元为单位的数字（如 12.5），不要写文字")
         try:
@@ -100,7 +118,8 @@ def read_amount(raw: object) -> Read:
     if d < 0:
         return Read(error="不能为负数")
     try:
-        return Read(value=float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+        # + 0.0 turns a negative zero (-0.0 from a cell, or -0.001 rounded) into 0.0
+        return Read(value=float(d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0)
     except InvalidOperation:  # more digits than any amount has: a unit or typing mistake
         return Read(error="金额数值过大，请核对单位（万元）")
 
@@ -139,6 +158,8 @@ def read_date(raw: object) -> Read:
             return Read(value=_EXCEL_EPOCH + timedelta(days=int(raw)))
         return Read(error="不是有效日期")
     if isinstance(raw, str):
+        if foreign_digits(raw):
+            return Read(error=FOREIGN_DIGITS)
         s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw))
         for form in _DATE_FORMS:
             m = form.match(s)

@@ -42,6 +42,22 @@ def clean_text(text: str) -> str:
     return _ILLEGAL.sub("", text)
 
 
+# Excel's limits: a cell holds at most 32,767 characters (UTF-16 units; a longer one is cut when
+# Excel opens the file, with a repair prompt) and a row is at most 409 points tall
+MAX_CELL_CHARS = 32_767
+MAX_ROW_HEIGHT = 409.0
+TRUNCATED = "…（已截断）"
+
+
+def fit_cell(text: str) -> str:
+    """The text cut to what one Excel cell holds, ending with TRUNCATED when it was cut."""
+    if len(text) <= MAX_CELL_CHARS // 2 or len(text.encode("utf-16-le")) // 2 <= MAX_CELL_CHARS:
+        return text
+    room = MAX_CELL_CHARS - len(TRUNCATED)
+    cut = text.encode("utf-16-le")[: 2 * room]
+    return cut.decode("utf-16-le", "ignore") + TRUNCATED  # "ignore": a surrogate pair split in two goes
+
+
 @dataclass(frozen=True)
 class Style:
     font: str = "宋体"
@@ -187,7 +203,7 @@ class Sheet:
             if xml:
                 cells.append(xml)
         self._max_col = max(self._max_col, start + len(values) - 1)
-        ht = f' ht="{height:g}" customHeight="1"' if height else ""
+        ht = f' ht="{min(height, MAX_ROW_HEIGHT):g}" customHeight="1"' if height else ""
         self._rows.append(f'<row r="{r}"{ht}>{"".join(cells)}</row>')
 
     def merge(self, first: str, last: str) -> None:
@@ -255,12 +271,12 @@ def _cell(ref: str, value: object, s: int) -> str:
         if isinstance(value, float) and not math.isfinite(value):
             value = str(value)
         else:
-            return f'<c r="{ref}"{style}><v>{value!r}</v></c>'
+            return f'<c r="{ref}"{style}><v>{value + 0!r}</v></c>'  # + 0: never a negative zero
     if isinstance(value, datetime | date):
         moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
         serial = (moment - _EPOCH).total_seconds() / 86400
         return f'<c r="{ref}"{style}><v>{serial:g}</v></c>'
-    text = clean_text(str(value))
+    text = fit_cell(clean_text(str(value)))
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
 
 
