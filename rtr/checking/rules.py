@@ -256,7 +256,7 @@ def _structure_rules(v: dict, filled: set[str], t: Thresholds, emit: _Emitter) -
             "E15",
             ERROR,
             "secretary_is_director",
-            f"{loc('secretary_is_director')}填写了党组织书记由律所主任担任，但律所主任不是党员（{loc('director_is_member')}）。请核对这两项",
+            f"{loc('secretary_is_director')}填写了党组织书记由律所主任担任，但{loc('director_is_member').removesuffix('：')}“律所主任是否为党员”填写为“否”。请核对这两项",
         )
 
     if full is not None and full >= min_full and org in (JOINT, NONE):
