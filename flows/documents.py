@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
@@ -17,7 +19,7 @@ from rtr.config import ConfigError
 from rtr.form.periods import parse_period
 from rtr.reporting.charts import coverage_by_area, trend
 from rtr.reporting.metrics import compute, frame
-from rtr.reporting.report_context import build_context, report_path
+from rtr.reporting.report_context import Issue, build_context, build_notice_context, report_path
 
 TREND_RATES = {
     "own_org_rate": "单独组建率",
@@ -43,65 +45,82 @@ def template_path(setup: Setup, key: str, default: str) -> Path:
     return path
 
 
-def render(template: Path, context: dict, images: dict[str, bytes]) -> bytes:
+CHARTS = ("chart_coverage", "chart_trend")
+
+
+def render(template: Path, context: dict, images: dict[str, bytes | None]) -> bytes:
+    """A chart that is None is not drawn: the template leaves out its picture and caption."""
     doc = DocxTemplate(str(template))
-    full = dict(context)
+    full = dict(context) | dict.fromkeys(CHARTS)
     for name, png in images.items():
-        full[name] = InlineImage(doc, io.BytesIO(png), width=Mm(150))
+        full[name] = InlineImage(doc, io.BytesIO(png), width=Mm(140)) if png else None
     doc.render(full, autoescape=True)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
 
 
-def _trend_chart(data: PeriodData, city: str | None, font: Path) -> bytes:
+def _trend_chart(data: PeriodData, city: str | None, font: Path) -> bytes | None:
     periods = sorted(data.aggregates, key=lambda p: parse_period(p))
     labels = [parse_period(p).label for p in periods]
     pick = (lambda p: data.aggregates[p][0]) if city is None else (lambda p: data.aggregates[p][1][city])
     series = {label: [pick(p)[key] for p in periods] for key, label in TREND_RATES.items()}
-    return trend(labels, series, f"{city or '全省'}主要指标变化趋势", font)
+    return trend(labels, series, font)
 
 
 @dataclass(frozen=True)
 class DocumentJob:
     template: Path
     context: dict
-    images: dict[str, bytes]
+    images: dict[str, bytes | None]
     target: Path
 
 
+def report_day(setup: Setup) -> date:
+    """成文日期: `[report] date`, else the day the report is made where the office is."""
+    cfg = setup.config
+    return cfg.report.date or datetime.now(ZoneInfo(cfg.schedule.timezone)).date()
+
+
 def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) -> list[DocumentJob]:
-    """The provincial report and one report per configured city: template, context, charts, target."""
+    """The provincial report and, for every configured city, its report, or the one-page notice
+    when the city has no accepted return (`[report] empty_city = "skip"`: nothing)."""
     cfg = setup.config
     font = chart_font()
     units = {f.key: f.unit for f in setup.schema.fields}
-    small = cfg.small_medium_max_lawyers
+    small, least = cfg.small_medium_max_lawyers, cfg.thresholds.own_org_min_full_members
+    issue = Issue(cfg.issuer, report_day(setup), cfg.report.office_contact)
     province, by_city = data.aggregates[data.period.id]
+    common = {
+        "province": cfg.province,
+        "period": data.period,
+        "units": units,
+        "issue": issue,
+        "own_org_min_full_members": least,
+        "small_medium_max": small,
+        "cities": cfg.cities,
+    }
 
-    def coverage(names: list[str], metrics: list[dict], title: str) -> bytes:
-        series = {
-            "党的组织覆盖率": [m["org_coverage_rate"] for m in metrics],
-            "党的工作覆盖率": [m["work_coverage_rate"] for m in metrics],
+    def charts(names: list[str], metrics: list[dict], overall: dict, name: str, city: str | None) -> dict:
+        rates = [m["org_coverage_rate"] if m["firms"] else None for m in metrics]
+        return {
+            "chart_coverage": coverage_by_area(names, rates, overall["org_coverage_rate"], name, font),
+            "chart_trend": _trend_chart(data, city, font),
         }
-        return coverage_by_area(names, series, title, font)
 
     rows = [(city, by_city[city]) for city in cfg.cities]
+    images = charts(list(cfg.cities), [m for _, m in rows], province, "全省", None)
     context = build_context(
-        province=cfg.province,
         scope="全省",
-        period=data.period,
         metrics=province,
         changes=data.changes_for(None),
         submissions=summary["submissions"],
         firms=data.values,
         rows=rows,
         missing=summary["missing"],
-        units=units,
+        charts=tuple(k for k, v in images.items() if v),
+        **common,
     )
-    images = {
-        "chart_coverage": coverage(list(cfg.cities), [m for _, m in rows], "各地市党的组织覆盖率和工作覆盖率"),
-        "chart_trend": _trend_chart(data, None, font),
-    }
     jobs = [
         DocumentJob(
             template_path(setup, "province_report", "province_report.docx"),
@@ -112,28 +131,33 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
     ]
     city_template = template_path(setup, "city_report", "city_report.docx")
     for city in cfg.cities:
+        target = folder / report_path(data.period, city)
+        submissions = [s for s in summary["submissions"] if s["city"] == city]
+        if not by_city[city]["firms"]:
+            if cfg.report.empty_city == "skip":
+                continue
+            notice = build_notice_context(
+                scope=city, period=data.period, metrics=by_city[city], submissions=submissions, issue=issue
+            )
+            jobs.append(DocumentJob(template_path(setup, "city_notice", "city_notice.docx"), notice, {}, target))
+            continue
         firms = [f for f in data.values if f.get("city") == city]
         districts = sorted({str(f.get("district")) for f in firms if f.get("district")})
-        rows = [(d, compute(frame([f for f in firms if f.get("district") == d]), small)) for d in districts]
+        rows = [(d, compute(frame([f for f in firms if f.get("district") == d]), small, least)) for d in districts]
         missing = None if summary["missing"] is None else [f for f in summary["missing"] if f["city"] == city]
+        images = charts([d for d, _ in rows], [m for _, m in rows], by_city[city], city, city)
         context = build_context(
-            province=cfg.province,
             scope=city,
-            period=data.period,
             metrics=by_city[city],
             changes=data.changes_for(city),
-            submissions=[s for s in summary["submissions"] if s["city"] == city],
+            submissions=submissions,
             firms=firms,
             rows=rows,
             missing=missing,
-            units=units,
+            charts=tuple(k for k, v in images.items() if v),
+            **common,
         )
-        names, metrics = ([d for d, _ in rows], [m for _, m in rows]) if rows else ([city], [by_city[city]])
-        images = {
-            "chart_coverage": coverage(names, metrics, f"{city}党的组织覆盖率和工作覆盖率"),
-            "chart_trend": _trend_chart(data, city, font),
-        }
-        jobs.append(DocumentJob(city_template, context, images, folder / report_path(data.period, city)))
+        jobs.append(DocumentJob(city_template, context, images, target))
     return jobs
 
 

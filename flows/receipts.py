@@ -11,7 +11,7 @@ from flows.setup import Setup
 from rtr.filenames import receipt_name
 from rtr.store import Store, ledger
 from rtr.store.receipts import receipt_rows
-from rtr.workbooks.receipts import build_receipt, receipt_from_rows
+from rtr.workbooks.receipts import ReceiptSettings, build_receipt, receipt_from_rows
 
 
 def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: list[int] | None = None) -> list[Path]:
@@ -20,11 +20,13 @@ def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: lis
         ids = ledger.receipts_due(conn) if file_ids is None else file_ids
         rows = receipt_rows(conn, ids)
     written = []
+    cfg = setup.config
+    settings = ReceiptSettings(cfg.schedule.timezone, cfg.report.office_contact, cfg.deadline.h1, cfg.deadline.h2)
     with BackgroundWriter() as writer:
         for file_row, return_rows, finding_rows, replacements in rows:
             data = receipt_from_rows(file_row, return_rows, finding_rows, replacements)
             target = receipts_dir / receipt_name(file_row["path"])
-            writer.write(target, build_receipt(data, setup.schema.title))
+            writer.write(target, build_receipt(data, setup.schema.title, settings))
             written.append(target)
     if file_ids is None and ids:
         flush_to_disk()

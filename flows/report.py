@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +13,7 @@ from flows.files import flush_to_disk, sweep_stale_temps, write_atomic
 from flows.receipts import copy_receipts
 from flows.setup import Setup
 from rtr.form.periods import Period, parse_period
-from rtr.reporting.metrics import aggregate, changes
+from rtr.reporting.metrics import aggregate, changes, frame, like_for_like
 from rtr.reporting.summary import build_summary, submission_record
 from rtr.store import Store, ledger, returns
 from rtr.workbooks.summary_workbook import build_summary_workbook
@@ -26,6 +26,15 @@ class PeriodData:
     period: Period
     values: list[dict]
     aggregates: dict[str, tuple[dict, dict[str, dict]]]  # period id → (province, by city)
+    by_period: dict[str, list[dict]] = field(default_factory=dict)  # period id → accepted values (like for like)
+    small_medium_max: int = 50
+    own_org_min_full_members: int = 3
+    _frames: dict = field(default_factory=dict, repr=False)
+
+    def frame(self, pid: str):
+        if pid not in self._frames:
+            self._frames[pid] = frame(self.by_period[pid])
+        return self._frames[pid]
 
     def changes_for(self, city: str | None) -> dict:
         def metrics(pid: str) -> dict | None:
@@ -38,7 +47,11 @@ class PeriodData:
         out = {}
         for kind, other in (("hoh", self.period.previous()), ("yoy", self.period.year_before())):
             that = metrics(other.id)
-            out[kind] = changes(this, that, other.id) if that is not None else None
+            like = None
+            if that is not None and other.id in self.by_period and self.period.id in self.by_period:
+                args = (self.small_medium_max, self.own_org_min_full_members, city)
+                like = like_for_like(self.frame(self.period.id), self.frame(other.id), *args)
+            out[kind] = changes(this, that, other.id, like) if that is not None else None
         return out
 
 
@@ -67,9 +80,14 @@ def write_outputs(
         unreadable = ledger.unreadable_files(conn)
         file_ids = returns.file_ids_of_period(conn, period.id)
     step("aggregate")
-    small = cfg.small_medium_max_lawyers
-    aggregates = {p: aggregate(v, cfg.cities, small, roster if p == period.id else None) for p, v in by_period.items()}
-    data = PeriodData(period, by_period[period.id], aggregates)
+    small, least = cfg.small_medium_max_lawyers, cfg.thresholds.own_org_min_full_members
+    aggregates = {  # the roster and what was received speak for this period only
+        p: aggregate(v, cfg.cities, small, roster, least, submissions)
+        if p == period.id
+        else aggregate(v, cfg.cities, small, None, least)
+        for p, v in by_period.items()
+    }
+    data = PeriodData(period, by_period[period.id], aggregates, by_period, small, least)
     province, by_city = aggregates[period.id]
     compared = data.changes_for(None)
     summary = build_summary(
@@ -87,7 +105,9 @@ def write_outputs(
     write_atomic(folder / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2).encode("utf-8"))
     step("汇总表.xlsx")
     title = f"{period.label}{cfg.province}律师行业党建工作情况汇总表"
-    write_atomic(folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title))
+    write_atomic(
+        folder / "汇总表.xlsx", build_summary_workbook(summary, cfg.cities, data.values, setup.schema, title, least)
+    )
     step("receipts")
     copy_receipts(setup, store, file_ids, cfg.receipts, folder / "回执")
     flush_to_disk()

@@ -28,7 +28,11 @@ from rtr.reading.workbook import load_workbook
 from rtr.store import Store
 
 REPO_TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-DOCUMENT_TEMPLATES = {"province_report": "province_report.docx", "city_report": "city_report.docx"}
+DOCUMENT_TEMPLATES = {
+    "province_report": "province_report.docx",
+    "city_report": "city_report.docx",
+    "city_notice": "city_notice.docx",
+}
 
 
 class RosterError(ConfigError):

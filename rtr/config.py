@@ -184,6 +184,7 @@ class Schedule(Section):
 class Templates(Section):
     province_report: str = ""  # "" means the one shipped in templates/
     city_report: str = ""
+    city_notice: str = ""  # the one-page notice for a city with no accepted return
 
 
 class Email(Section):

@@ -20,7 +20,7 @@ from rtr.reading.values import city_index
 from rtr.workbooks.receipts import receipt_from_rows
 from tests.conftest import TODAY, clean_values, form_bytes, read_returns
 
-ENGINE_PLACEHOLDERS = {"where", "label", "sheet", "where_of"}  # what rules._Emitter supplies to every message
+ENGINE_PLACEHOLDERS = {"where", "label", "sheet", "where_of", "cell_of", "label_of"}  # what rules._Emitter supplies
 THRESHOLD_KEYS = {f.name for f in dataclasses.fields(Thresholds)}
 _FORMATTER = string.Formatter()
 

@@ -7,7 +7,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rtr.reading.roster import RosterFirm
-from rtr.reporting.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS, aggregate, changes, compute, frame
+from rtr.reporting.metrics import (
+    COUNT_KEYS,
+    RATES,
+    SUBMISSION_KEYS,
+    aggregate,
+    changes,
+    compute,
+    frame,
+    like_for_like,
+    received,
+    sent_back,
+)
 
 CITIES = ("甲市", "乙市", "丙市")
 
@@ -183,6 +194,12 @@ def test_every_key_hand_computed():
         "size_51_100": 1,
         "size_gt100": 1,
         "small_medium_firms": 4,
+        "small_medium_org_covered": 3,
+        "larger_firms": 2,
+        "larger_org_covered": 1,
+        "no_charter_firms": 4,
+        "small_medium_coverage_rate": 3 / 4,
+        "larger_coverage_rate": 1 / 2,
         "member_share": 67 / 238,
         "member_partner_share": 16 / 41,
         "own_org_rate": 2 / 6,
@@ -198,6 +215,69 @@ def test_every_key_hand_computed():
     assert set(m) == set(expected)
     for key, value in expected.items():
         assert m[key] == pytest.approx(value), key
+
+
+def test_the_own_organisation_threshold_comes_from_the_rules():
+    three = compute(frame(FIXED))
+    ten = compute(frame(FIXED), own_org_min_full_members=10)
+    assert (three["firms_3plus"], three["should_build_rate"]) == (3, pytest.approx(2 / 3))
+    assert (ten["firms_3plus"], ten["should_build_rate"]) == (1, 1.0)  # only A (48 full members, 党委)
+    province, _ = aggregate(FIXED, CITIES, 50, None, own_org_min_full_members=10)
+    assert province["firms_3plus"] == 1
+
+
+def test_like_for_like_compares_the_firms_accepted_in_both_periods():
+    before = [dict(f, lawyers=f["lawyers"] - 1) for f in FIXED[:5]] + [firm("Z", "甲市", 200, 9, 9, "单独党支部")]
+    args = (50, 3)
+    this, that = compute(frame(FIXED), *args), compute(frame(before), *args)
+    like = like_for_like(frame(FIXED), frame(before), *args)
+    assert like[2] == 5 and like[0]["firms"] == like[1]["firms"] == 5
+    c = changes(this, that, "2023H2", like)
+    assert c["basis"] == "like_for_like" and c["like_for_like"]["base_firms"] == 5 and c["firms_then"] == 6
+    assert c["like_for_like"]["lawyers"] == {"delta": 5, "relative": pytest.approx(5 / 173)}  # A–E, one each
+    assert c["lawyers"]["delta"] == 238 - (173 + 200)  # the totals stay, as metrics.md asks
+    assert set(c["like_for_like"]) == set(COUNT_KEYS) | {"base_firms"}
+    gz = like_for_like(frame(FIXED), frame(before), *args, city="乙市")
+    assert gz[2] == 3 and gz[0]["lawyers"] == 28 and gz[1]["lawyers"] == 25
+    # too few firms in both periods: the basis is totals, and documents leave counts uncompared
+    other = [dict(f, uscc=f"X{f['uscc']}") for f in FIXED]
+    few = changes(this, compute(frame(other), *args), "2023H2", like_for_like(frame(FIXED), frame(other), *args))
+    assert few["basis"] == "totals" and few["like_for_like"]["base_firms"] == 0
+    half = [*FIXED[:3], *other[3:]]
+    assert changes(this, this, "x", like_for_like(frame(FIXED), frame(half), *args))["basis"] == "like_for_like"
+    assert changes(this, that, "x")["basis"] == "totals"
+
+
+def sub(status, uscc, name="所", city="甲市", rules=(), file="f.xlsx"):
+    return {
+        "status": status,
+        "uscc": uscc,
+        "firm_name": name,
+        "city": city,
+        "file": file,
+        "findings": [{"rule": r, "severity": "error" if r.startswith("E") else "warning"} for r in rules],
+    }
+
+
+def test_sent_back_are_firms_whose_only_returns_were_rejected():
+    subs = [
+        sub("accepted", "A", rules=["W07"]),
+        sub("rejected", "A", rules=["E06"]),  # a worse return after an accepted one: still counted as A's
+        sub("rejected", "B", "B所", rules=["E07", "E06", "E07"]),
+        sub("rejected", "B", "B所", rules=["E10"], file="g.xlsx"),
+        sub("superseded", "C"),
+        sub("rejected", None, "无码所", city="乙市", rules=["E03"]),
+        sub("accepted", "D", city="乙市"),
+    ]
+    back = sent_back(subs)
+    assert [(f["uscc"], f["firm_name"], f["rules"]) for f in back] == [
+        ("B", "B所", ["E06", "E07", "E10"]),
+        (None, "无码所", ["E03"]),
+    ]
+    assert received(subs, 2) == {"returns_received": 7, "returns_accepted": 2, "returns_rejected": 2}
+    assert received(subs, 1, "乙市") == {"returns_received": 2, "returns_accepted": 1, "returns_rejected": 1}
+    province, by_city = aggregate(FIXED, CITIES, 50, None, submissions=subs)
+    assert province["returns_received"] == 7 and by_city["丙市"]["returns_received"] == 0
 
 
 def test_empty_city_has_zeros_and_null_rates():

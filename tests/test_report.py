@@ -13,7 +13,7 @@ from openpyxl import load_workbook as ox_load
 from flows.setup import load_setup
 from rtr.form.periods import Period
 from rtr.reading.roster import RosterFirm
-from rtr.reporting.metrics import COUNT_KEYS, RATES, SUBMISSION_KEYS
+from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, SUBMISSION_KEYS
 from rtr.workbooks.summary_workbook import CITY_COLUMNS
 from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes, valid_uscc
@@ -48,7 +48,9 @@ def test_summary_has_every_key_and_rerun_is_identical(setup, tmp_path, schema):
         "unassigned",
         "missing",
     }
-    assert set(first["metrics"]) == {*COUNT_KEYS, *RATES, *SUBMISSION_KEYS} - {"missing"}
+    assert set(first["metrics"]) == {*COUNT_KEYS, *RATES, *SUBMISSION_KEYS, *RECEIVED_KEYS} - {"missing"}
+    assert first["metrics"]["returns_received"] == len(first["submissions"])
+    assert first["metrics"]["returns_accepted"] == first["metrics"]["firms"]
     assert list(first["by_city"]) == list(setup.config.cities)
     assert first["changes"] == {"hoh": None, "yoy": None} and first["missing"] is None
     statuses = {s["status"] for s in first["submissions"]}
@@ -97,7 +99,7 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     assert "信达&合诚<联合>律师事务所" in values
     formula_like = next(c for c in detail[2] if c.value == '=HYPERLINK("http://x")')
     assert formula_like.data_type == "s"
-    assert detail.freeze_panes == "A2"
+    assert detail.freeze_panes == "B2"  # the header row and the firm's name stay in sight
     city = wb["分地市"]
     gz = next(row for row in city.iter_rows(min_row=2) if row[0].value == "广州市")
     assert gz[1].value == 1 and isinstance(gz[1].value, int)
@@ -105,6 +107,19 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     assert rate_cell.value == 1.0 and rate_cell.number_format == "0.0%"
     issues = wb["审核问题"]
     assert issues.auto_filter.ref and any(c.value == "W07" for row in issues.iter_rows() for c in row)
+    # printed: landscape where wide, fit to width, header rows on every page, the 合计 row out of the filter
+    last = city.max_row
+    assert city.cell(last, 1).value == "合计" and city.auto_filter.ref.endswith(str(last - 1))
+    assert city.page_setup.orientation == "landscape" and city.sheet_properties.pageSetUpPr.fitToPage
+    assert city.print_title_rows == "$1:$1" and city.print_title_cols == "$A:$A"
+    assert detail.print_title_rows == "$1:$1" and detail.page_setup.orientation == "landscape"
+    assert issues.page_setup.orientation == "landscape" and issues.print_title_rows == "$1:$1"
+    summary_sheet = wb["全省汇总"]
+    heads = [c.value for c in summary_sheet[3]]
+    assert heads == ["指标", "本期", "较上年下半年", "较上年下半年增减率", "较上年同期", "较上年同期增减率"]
+    texts = [c.value for row in summary_sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(t in COUNT_KEYS or t in RATES for t in texts)  # Chinese names only
+    assert summary_sheet.print_title_rows == "$3:$3"
 
 
 def test_period_receipts_are_the_intakes_current_receipts(setup, tmp_path, schema):

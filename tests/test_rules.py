@@ -1,5 +1,6 @@
 """Each rule of the catalogue (docs/rules.md) firing, and not firing on the clean return."""
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -343,3 +344,10 @@ def test_roster_findings_rederive_w10(ctx):
     assert roster_findings(checked, outside.roster, ctx.schema) == w10 and len(w10) == 1
     assert roster_findings(checked, frozenset({valid_uscc()}), ctx.schema) == []
     assert roster_findings(checked, None, ctx.schema) == []
+
+
+def test_e15_message_says_what_the_director_cell_holds(ctx):
+    checked = check(ctx, clean_values() | {"secretary_is_director": True, "director_is_member": False})
+    message = next(f.message for f in checked.findings if f.rule == "E15")
+    assert "：）" not in message  # the cell's place with nothing after it
+    assert re.search(r"但「党建工作情况表」[A-Z]+\d+单元格“律所主任是否为党员”填写为“否”", message), message

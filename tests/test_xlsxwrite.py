@@ -66,11 +66,11 @@ def test_print_titles_are_each_sheets_own_and_coexist_with_filters():
     first = wb.sheet("进度")
     for r in range(1, 5):
         first.row(r, [f"r{r}", r])
-    first.print_rows = (1, 3)
+    first.print_rows = "1:3"
     first.autofilter = "A3:B4"
     plain = wb.sheet("O'Brien 名单")
     plain.row(1, ["x"])
-    plain.print_rows = (2, 2)
+    plain.print_rows = "2"
     untitled = wb.sheet("无")
     untitled.row(1, ["x"])
     book = read_back(wb)

@@ -84,13 +84,25 @@ class CheckedReturn:
 
 
 class _Places:
-    """`{where_of[key]}` in a message template: the place of another field of the return."""
+    """`{where_of[key]}` in a message template: the place of another field of the return, ready to
+    start a sentence (`「党建工作情况表」D13单元格：`); `{cell_of[key]}` the same inside a sentence."""
+
+    def __init__(self, emitter: _Emitter, inside: bool = False):
+        self.emitter, self.inside = emitter, inside
+
+    def __getitem__(self, key: str) -> str:
+        place = self.emitter.loc(key)
+        return place.removesuffix("：") if self.inside else place
+
+
+class _Labels:
+    """`{label_of[key]}`: another field's label."""
 
     def __init__(self, emitter: _Emitter):
         self.emitter = emitter
 
     def __getitem__(self, key: str) -> str:
-        return self.emitter.loc(key)
+        return self.emitter.label(key)
 
 
 _NO_CELL = RawCell(None, None)
@@ -122,6 +134,8 @@ class _Emitter:
             "label": self.label(h.field),
             "sheet": f"「{self.raw.sheet}」",
             "where_of": _Places(self),
+            "cell_of": _Places(self, inside=True),
+            "label_of": _Labels(self),
         }
         return rule.messages[h.message].format_map(params)
 

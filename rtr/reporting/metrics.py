@@ -1,7 +1,8 @@
 """Every metric of metrics.md, for the province and each city, from the accepted returns. Pure.
 
 `frame` builds a DataFrame from the accepted returns' values; `compute` takes one (or a city's
-slice) to a flat dict of metrics; `changes` compares two such dicts (环比 / 同比).
+slice) to a flat dict of metrics; `changes` compares two such dicts (环比 / 同比), totals and like
+for like (over the firms accepted in both periods, `like_for_like`); `received` counts what came in.
 """
 
 from __future__ import annotations
@@ -75,11 +76,15 @@ COUNT_KEYS = (
     "yijiantiao_firms",
     "secretary_in_management_firms",
     *YES_COUNTS,
+    "no_charter_firms",
     *VENUE_COUNTS,
     *ACTIVITY_SUMS,
     *AMOUNT_SUMS,
     *SIZE_BANDS,
     "small_medium_firms",
+    "small_medium_org_covered",
+    "larger_firms",
+    "larger_org_covered",
 )
 RATES = {  # key: (numerator, denominator)
     "member_share": ("members", "lawyers"),
@@ -93,6 +98,8 @@ RATES = {  # key: (numerator, denominator)
     "secretary_in_management_rate": ("secretary_in_management_firms", "org_own"),
     "charter_rate": ("charter_firms", "firms"),
     "funds_in_budget_rate": ("funds_in_budget_firms", "firms"),
+    "small_medium_coverage_rate": ("small_medium_org_covered", "small_medium_firms"),
+    "larger_coverage_rate": ("larger_org_covered", "larger_firms"),
 }
 RATE_WORDS = {
     "member_share": "党员律师占比",
@@ -106,7 +113,13 @@ RATE_WORDS = {
     "secretary_in_management_rate": "书记进管理层比例",
     "charter_rate": "党建入章程比例",
     "funds_in_budget_rate": "经费列入预算比例",
+    "small_medium_coverage_rate": "中小律所党的组织覆盖率",
+    "larger_coverage_rate": "其他律所党的组织覆盖率",
 }
+RECEIVED_KEYS = ("returns_received", "returns_accepted", "returns_rejected")
+# Counts compare like for like when the firms accepted in both periods are at least this share of
+# this period's accepted returns; below it they are too few to speak for the sector (README).
+LIKE_FOR_LIKE_MIN_SHARE = 0.5
 SUBMISSION_KEYS = ("expected_firms", "reported_firms", "report_rate", "missing")
 FIELDS = (
     *MEMBER_SUMS,
@@ -146,11 +159,12 @@ def rate(numerator: float, denominator: float) -> float | None:
     return None if not denominator else numerator / denominator
 
 
-def compute(df: pd.DataFrame, small_medium_max: int = 50) -> dict[str, object]:
+def compute(df: pd.DataFrame, small_medium_max: int = 50, own_org_min_full_members: int = 3) -> dict[str, object]:
+    """`own_org_min_full_members` is `[rules]`'s threshold (firms_3plus, should_build_rate)."""
     own = df["org_type"].isin(OWN)
     covered = own | (df["org_type"] == JOINT)
     none = df["org_type"] == NONE
-    three_plus = df["full_members"] >= 3
+    three_plus = df["full_members"] >= own_org_min_full_members
     m: dict[str, object] = {"firms": len(df)}
     for key in (*MEMBER_SUMS, *ACTIVITY_SUMS):
         m[key] = int(df[key].sum())
@@ -168,11 +182,16 @@ def compute(df: pd.DataFrame, small_medium_max: int = 50) -> dict[str, object]:
     m["secretary_in_management_firms"] = int((own & df["secretary_in_management"]).sum())
     for key, field in YES_COUNTS.items():
         m[key] = int(df[field].sum())
+    m["no_charter_firms"] = m["firms"] - m["charter_firms"]
     for key, venue in VENUE_COUNTS.items():
         m[key] = int((df["venue"] == venue).sum())
     for key, (low, high) in SIZE_BANDS.items():
         m[key] = int(((df["lawyers"] >= low) & (df["lawyers"] <= (high if high is not None else 10**9))).sum())
-    m["small_medium_firms"] = int((df["lawyers"] <= small_medium_max).sum())
+    small = df["lawyers"] <= small_medium_max
+    m["small_medium_firms"] = int(small.sum())
+    m["small_medium_org_covered"] = int((small & covered).sum())
+    m["larger_firms"] = m["firms"] - m["small_medium_firms"]
+    m["larger_org_covered"] = m["org_covered"] - m["small_medium_org_covered"]
     parts = dict(
         m, firms_3plus_own=int((three_plus & own).sum()), work_covered=m["org_covered"] + m["instructor_firms"]
     )
@@ -208,39 +227,119 @@ def with_submission(metrics: dict, sub: Submission | None) -> dict:
     }
 
 
-def changes(this: dict, that: dict | None, that_period: str) -> dict | None:
-    """Counts and sums: delta and relative change; rates: delta in percentage points."""
+def changes(this: dict, that: dict | None, that_period: str, like: tuple[dict, dict, int] | None = None) -> dict | None:
+    """Counts and sums: delta and relative change; rates: delta in percentage points.
+
+    `like` is (this, that, firms) computed over the firms accepted in both periods
+    (`like_for_like`): it adds `like_for_like` (the same count keys, and `base_firms`: how many) and
+    `basis`, the comparison documents use for counts: `like_for_like` when those firms are at
+    least LIKE_FOR_LIKE_MIN_SHARE of this period's, else `totals`. Rates always compare as rates."""
     if that is None:
         return None
-    out: dict[str, object] = {"period": that_period}
-    for key in COUNT_KEYS:
-        delta = this[key] - that[key]
-        out[key] = {"delta": round(delta, 2) if isinstance(delta, float) else delta, "relative": rate(delta, that[key])}
+    out: dict[str, object] = {"period": that_period, "firms_then": that["firms"]}
+    out |= _count_changes(this, that)
     for key in RATES:
         a, b = this[key], that[key]
         out[key] = {"delta_pp": None if a is None or b is None else (a - b) * 100}
+    base = 0
+    if like is not None:
+        this_like, that_like, base = like
+        out["like_for_like"] = _count_changes(this_like, that_like) | {"base_firms": base}
+    enough = base > 0 and base >= LIKE_FOR_LIKE_MIN_SHARE * this["firms"]
+    out["basis"] = "like_for_like" if enough else "totals"
     return out
 
 
+def _count_changes(this: dict, that: dict) -> dict[str, dict]:
+    out = {}
+    for key in COUNT_KEYS:
+        delta = this[key] - that[key]
+        out[key] = {"delta": round(delta, 2) if isinstance(delta, float) else delta, "relative": rate(delta, that[key])}
+    return out
+
+
+def like_for_like(
+    this: pd.DataFrame,
+    that: pd.DataFrame,
+    small_medium_max: int,
+    own_org_min_full_members: int,
+    city: str | None = None,
+) -> tuple[dict, dict, int]:
+    """Both periods' metrics over the firms (by USCC) accepted in both; for a city, the firms that
+    are in it this period. Returns (this, that, how many firms)."""
+    part = this if city is None else this[this["city"] == city]
+    common = part[part["uscc"].isin(that["uscc"])]
+    before = that[that["uscc"].isin(common["uscc"])]
+    args = (small_medium_max, own_org_min_full_members)
+    return compute(common, *args), compute(before, *args), len(common)
+
+
+def firm_key(s: dict) -> str:
+    """One firm across its returns: the USCC, else its name, else the file."""
+    return s.get("uscc") or (f"name:{s['firm_name']}" if s.get("firm_name") else f"file:{s.get('file')}")
+
+
+def sent_back(submissions: list[dict]) -> list[dict]:
+    """Firms whose only returns of the period were rejected (退回待修改, not corrected yet), with the
+    rule ids that rejected them; in submission order."""
+    accepted = {firm_key(s) for s in submissions if s["status"] == "accepted"}
+    out: dict[str, dict] = {}
+    for s in submissions:
+        key = firm_key(s)
+        if s["status"] != "rejected" or key in accepted:
+            continue
+        entry = out.setdefault(
+            key,
+            {
+                "uscc": s.get("uscc"),
+                "firm_name": s.get("firm_name"),
+                "city": s.get("city"),
+                "file": s["file"],
+                "rules": [],
+            },
+        )
+        for f in s["findings"]:
+            if f["severity"] == "error" and f["rule"] not in entry["rules"]:
+                entry["rules"].append(f["rule"])
+    for entry in out.values():
+        entry["rules"].sort()
+    return list(out.values())
+
+
+def received(submissions: list[dict], firms: int, city: str | None = None) -> dict[str, int]:
+    """收到 / 采用 / 退回待修改 for the province (city None) or one city."""
+    subs = submissions if city is None else [s for s in submissions if s.get("city") == city]
+    return {"returns_received": len(subs), "returns_accepted": firms, "returns_rejected": len(sent_back(subs))}
+
+
 def aggregate(
-    values: list[dict], cities: tuple[str, ...], small_medium_max: int, roster: list[RosterFirm] | None
+    values: list[dict],
+    cities: tuple[str, ...],
+    small_medium_max: int,
+    roster: list[RosterFirm] | None,
+    own_org_min_full_members: int = 3,
+    submissions: list[dict] | None = None,
 ) -> tuple[dict, dict[str, dict]]:
-    """Province metrics and metrics for every configured city (cities without returns get zeros)."""
+    """Province metrics and metrics for every configured city (cities without returns get zeros).
+    With `submissions` (every return read for the period) the received counts are added."""
     df = frame(values)
     reported = set(df["uscc"].dropna())
-    province = with_submission(
-        compute(df, small_medium_max), submission(roster, reported) if roster is not None else None
-    )
-    by_city = {}
-    for city in cities:
-        part = df[df["city"] == city]
-        sub = submission(roster, reported, city) if roster is not None else None
-        by_city[city] = with_submission(compute(part, small_medium_max), sub)
+    args = (small_medium_max, own_org_min_full_members)
+
+    def full(part: pd.DataFrame, city: str | None) -> dict:
+        sub = None if roster is None else submission(roster, reported, city)
+        m = with_submission(compute(part, *args), sub)
+        if submissions is not None:
+            m |= received(submissions, m["firms"], city)
+        return m
+
+    province = full(df, None)
+    by_city = {city: full(df[df["city"] == city], city) for city in cities}
     return province, by_city
 
 
 LABELS = {
-    "firms": "已报律所数",
+    "firms": "采用报表的律所",
     "lawyers": "执业律师数",
     "partners": "合伙人数",
     "members": "党员律师数",
@@ -252,7 +351,7 @@ LABELS = {
     "activists": "入党积极分子",
     "applicants": "递交入党申请书人数",
     "firms_with_members": "有党员的律所",
-    "firms_3plus": "正式党员3人以上的律所",
+    "firms_3plus": "正式党员{n}人以上的律所",
     "firms_no_members": "无党员的律所",
     "org_single_branch": "单独党支部",
     "org_general_branch": "党总支",
@@ -267,6 +366,7 @@ LABELS = {
     "charter_firms": "党建入章程律所",
     "funds_in_budget_firms": "经费列入预算律所",
     "appraisal_firms": "开展民主评议的律所",
+    "no_charter_firms": "党建工作未写入章程的律所",
     "venue_demo": "示范活动场所",
     "venue_standard": "标准活动场所",
     "venue_basic": "普通活动场所",
@@ -297,8 +397,19 @@ LABELS = {
     "size_51_100": "51—100人律所",
     "size_gt100": "100人以上律所",
     "small_medium_firms": "中小律所",
+    "small_medium_org_covered": "党组织覆盖的中小律所",
+    "larger_firms": "其他律所（中小律所以外）",
+    "larger_org_covered": "党组织覆盖的其他律所",
+    "returns_received": "收到报表（份）",
+    "returns_accepted": "采用报表（份）",
+    "returns_rejected": "退回待修改（家）",
     "expected_firms": "应报律所数",
     "reported_firms": "已报（名录内）",
     "report_rate": "报送率",
     **RATE_WORDS,
 }
+
+
+def labels(own_org_min_full_members: int = 3) -> dict[str, str]:
+    """LABELS with the configured threshold in the words that name it."""
+    return {k: v.replace("{n}", str(own_org_min_full_members)) for k, v in LABELS.items()}

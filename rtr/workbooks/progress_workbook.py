@@ -48,7 +48,7 @@ def _heading(ws: Sheet, title: str, note: str, heads: tuple[str, ...], widths: t
     ws.merge("A2", f"{col_letter(len(heads))}2")
     ws.row(3, list(heads), _HEAD, height=30)
     ws.freeze = "A4"
-    ws.print_rows = (1, 3)
+    ws.print_rows = "1:3"
     ws.fit_width = True
     ws.widths = dict(enumerate(widths, 1))
     return 4

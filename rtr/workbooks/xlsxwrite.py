@@ -3,8 +3,8 @@
 openpyxl keeps an object per cell (≈0.5 KB) and takes ≈25 ms for even a one-page workbook; at
 40,000 receipts and a 40,000-row 律所明细 that is minutes and gigabytes. This writer renders each
 row to XML as it is added and supports only what those workbooks use: styles, merged cells,
-column widths, row heights, frozen panes, an autofilter, A4 page setup and header rows repeated
-on every printed page.
+column widths, row heights, frozen panes, an autofilter and A4 page setup (orientation, fit to
+width, rows and columns repeated on every printed page).
 
 Text is always written as text (an inline string), so nothing from a return can become a formula;
 characters XML cannot hold are dropped.
@@ -183,7 +183,8 @@ class Sheet:
     autofilter: str | None = None
     landscape: bool = False
     fit_width: bool = False
-    print_rows: tuple[int, int] | None = None  # (first, last): rows printed at the top of every page
+    print_rows: str | None = None  # rows repeated at the top of every printed page, e.g. "1:3"
+    print_cols: str | None = None  # columns repeated at the left of every printed page, e.g. "A:A"
     _rows: list[str] = field(default_factory=list)
     _last_row: int = 0
     _max_col: int = 0
@@ -209,13 +210,26 @@ class Sheet:
     def merge(self, first: str, last: str) -> None:
         self.merges.append(f"{first}:{last}")
 
+    def print_titles(self) -> str | None:
+        """The _xlnm.Print_Titles reference of the repeated rows and columns, if any."""
+        sheet = _quoted(self.name)
+        parts = []
+        if self.print_cols:
+            first, _, last = self.print_cols.partition(":")
+            parts.append(f"{sheet}!${first}:${last or first}")
+        if self.print_rows:
+            first, _, last = self.print_rows.partition(":")
+            parts.append(f"{sheet}!${first}:${last or first}")
+        return ",".join(parts) or None
+
     def xml(self) -> str:
         pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if self.fit_width else ""
         view = '<sheetView workbookViewId="0"'
         if self.freeze:
             col, row = _split_ref(self.freeze)
             split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
-            view += f'><pane{split} topLeftCell="{self.freeze}" activePane="bottomLeft" state="frozen"/></sheetView>'
+            pane = "bottomRight" if col > 1 and row > 1 else "topRight" if col > 1 else "bottomLeft"
+            view += f'><pane{split} topLeftCell="{self.freeze}" activePane="{pane}" state="frozen"/></sheetView>'
         else:
             view += "/>"
         cols = "".join(
@@ -306,7 +320,7 @@ class Workbook:
     def bytes(self) -> bytes:
         return zip_parts(
             [
-                *_package_parts(tuple((s.name, s.autofilter, s.print_rows) for s in self.sheets)),
+                *_package_parts(tuple((s.name, s.autofilter, s.print_titles()) for s in self.sheets)),
                 ("xl/styles.xml", self.styles.xml()),
                 *((f"xl/worksheets/sheet{i}.xml", s.xml()) for i, s in enumerate(self.sheets, 1)),
             ]
@@ -314,9 +328,7 @@ class Workbook:
 
 
 @functools.lru_cache(maxsize=64)
-def _package_parts(
-    sheets: tuple[tuple[str, str | None, tuple[int, int] | None], ...],
-) -> tuple[tuple[str, str], ...]:
+def _package_parts(sheets: tuple[tuple[str, str | None, str | None], ...]) -> tuple[tuple[str, str], ...]:
     """The parts that depend only on the sheets' names, filters and print titles: the same text objects for
     workbooks built alike, so `_deflated` finds them without hashing them again."""
     n = len(sheets)
@@ -346,10 +358,9 @@ def _package_parts(
         for i, (name, autofilter, _) in enumerate(sheets)
         if autofilter
     ) + "".join(
-        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
-        f"{escape(_quoted(name))}!${rows[0]}:${rows[1]}</definedName>"
-        for i, (name, _, rows) in enumerate(sheets)
-        if rows
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">{escape(titles)}</definedName>'
+        for i, (_, _, titles) in enumerate(sheets)
+        if titles
     )
     book = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
