@@ -27,7 +27,7 @@ from flows.readers import Reader, reader_for
 from flows.reading import ReadFile, batch_payload, batches, read_ahead
 from flows.receipts import sweep_leftovers, write_receipts
 from flows.setup import Setup
-from flows.storing import IntakeResult, store_reads, tally
+from flows.storing import IntakeResult, rederive_for_roster, store_reads, tally
 from rtr.checking.rules import RuleContext
 from rtr.config import ConfigError
 from rtr.form.periods import Period
@@ -142,6 +142,7 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
     try:
         with store.intake_lock():
             sweep_leftovers(cfg.receipts, cfg.archive)
+            via.run(rederive_for_roster, setup.rule_context(), store)  # a roster given or changed: every W10 anew
             listing = via.run(list_inbox, setup, store)
             result.seen, result.waiting = listing.seen, listing.waiting
             ctx = setup.rule_context()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from flows.files import sha256
 from flows.reading import ReadFile
 from rtr.checking.examine import SPREADSHEET, file_finding, to_new_return
 from rtr.checking.records import NewReturn
-from rtr.checking.rules import RuleContext, history_findings
+from rtr.checking.rules import DERIVED_RULES, RuleContext, derived_findings, stored_return
 from rtr.checking.supersede import status_changes
-from rtr.store import Store, ledger, returns
+from rtr.form.periods import Period, parse_period
+from rtr.store import Store, ledger, returns, state
 
 
 @dataclass
@@ -48,6 +51,69 @@ def settle(conn, keys: set[tuple[str, str]]) -> set[int]:
         files_of |= {c.id: file_id for c, _, file_id in stored}
     returns.set_statuses(conn, changed)
     return {files_of[rid] for rid in changed}
+
+
+ROSTER_STATE = "roster"  # the roster the stored W10 findings were found against
+
+
+def roster_digest(roster: frozenset[str] | None) -> str:
+    return "none" if roster is None else sha256("\n".join(sorted(roster)).encode())
+
+
+def rederive(conn, ctx: RuleContext, keys: set[tuple[str, str]] | None) -> set[int]:
+    """W08 and W10 of every return that depends on these (uscc, period) keys, found afresh from the
+    store as it stands: the returns of the keys themselves (their own previous half-year, the
+    roster) and those of the next half-year (whose previous half-year these are). None: every
+    return (the roster changed). Returns the files whose findings changed (their receipts are due)."""
+    wanted = keys if keys is None else keys | {(u, next_id) for u, p in keys if (next_id := _next(p))}
+    rows = returns.rederivable(conn, wanted)
+    periods = {r.id: parse_period(r.period) if r.period else None for r in rows}
+    previous = returns.accepted_values_of(
+        conn, {(r.uscc, periods[r.id].previous().id) for r in rows if r.uscc and periods[r.id] is not None}
+    )
+    stored = returns.findings_of_returns(conn, [r.id for r in rows], DERIVED_RULES)
+    changes = []
+    for r in rows:
+        period = periods[r.id]
+        checked = stored_return(
+            r.path, r.sheet, r.layout, r.row, json.loads(r.cells_json), json.loads(r.values_json), period
+        )
+        before = previous.get((r.uscc, period.previous().id)) if r.uscc and period is not None else None
+        previous_id = period.previous().id if period is not None else ""
+        found = derived_findings(checked, before, previous_id, ctx.roster, ctx.thresholds, ctx.schema)
+        if [_seen(f) for f in found] != [_stored(f) for f in stored.get(r.id, [])]:
+            changes.append((r.file_id, r.id, found))
+    returns.replace_findings(conn, changes, DERIVED_RULES)
+    return {file_id for file_id, _, _ in changes}
+
+
+def _next(period_id: str) -> str | None:
+    p = parse_period(period_id)
+    return None if p is None else (Period(p.year, 2) if p.half == 1 else Period(p.year + 1, 1)).id
+
+
+_COMPARED = ("rule", "field", "cell", "value", "message", "remark")
+
+
+def _seen(f) -> tuple:
+    return tuple(getattr(f, k) for k in _COMPARED)
+
+
+def _stored(row: dict) -> tuple:
+    return tuple(row[k] for k in _COMPARED)
+
+
+def rederive_for_roster(ctx: RuleContext, store: Store) -> set[int]:
+    """When the roster differs from the one the stored W10 findings were found against, every
+    return's W10 is found afresh (and the receipts that change are due)."""
+    digest = roster_digest(ctx.roster)
+    with store.transaction() as conn:
+        if state.get(conn, ROSTER_STATE) == digest:
+            return set()
+        changed = rederive(conn, ctx, None)
+        ledger.mark_receipts_due(conn, changed)
+        state.put(conn, ROSTER_STATE, digest)
+    return changed
 
 
 class _Pending:
@@ -97,16 +163,6 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
             d: (row.id, row.path)
             for d, row in ledger.files_by_hash(conn, [r.digest for r in reads if r.digest]).items()
         }
-        # W08 compares with the previous half-year's accepted return: fetched for the batch at once,
-        # but looked up again for a key this batch has itself stored
-        wanted = {
-            (str(c.values["uscc"]), c.period.previous().id)
-            for r in reads
-            if r.examined
-            for c in r.examined.returns
-            if c.period is not None and c.values.get("uscc")
-        }
-        before = returns.accepted_values_of(conn, wanted)
         pending = _Pending(conn)
         for r in reads:
             if r.digest is None:
@@ -144,18 +200,6 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
                 pending.file_findings.append((index, file_finding(f.rel, problem)))
                 result.unreadable += 1
                 continue
-            for checked in r.examined.returns:  # before this file joins `pending`: a flush here must not split it
-                if checked.period is not None and checked.values.get("uscc"):
-                    previous = checked.period.previous().id
-                    key = (str(checked.values["uscc"]), previous)
-                    if key in pending.keys:
-                        pending.flush(known, new_ids)
-                    prior = (
-                        returns.accepted_values_of(conn, {key}).get(key)
-                        if key in pending.flushed_keys
-                        else before.get(key)
-                    )
-                    checked.findings.extend(history_findings(checked, prior, previous, ctx.thresholds, ctx.schema))
             index = pending.add_file(outcome="processed", n_returns=len(r.examined.returns), receipt_due=True, **common)
             for checked in r.examined.returns:
                 new = to_new_return(checked)
@@ -163,7 +207,9 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
                 if new.uscc and new.period:
                     pending.keys.add((new.uscc, new.period))
         pending.flush(known, new_ids)
-        ledger.mark_receipts_due(conn, pending.changed - set(new_ids))
+        # W08 and W10 of what this batch stored, and of what depends on it, as the store now stands
+        changed = pending.changed | rederive(conn, ctx, pending.flushed_keys)
+        ledger.mark_receipts_due(conn, changed - set(new_ids))
     return new_ids
 
 

@@ -246,7 +246,9 @@ def test_skip_leaves_the_empty_city_out(office):
     job = next(j for j in captured["jobs"] if j.target.name == "韶关市.docx")
     assert job.template.name == "city_notice.docx"
     setup = captured["setup"]
-    skip = replace(setup, config=replace(setup.config, report=setup.config.report.model_copy(update={"empty_city": "skip"})))
+    skip = replace(
+        setup, config=replace(setup.config, report=setup.config.report.model_copy(update={"empty_city": "skip"}))
+    )
     jobs = plan_documents(skip, captured["data"], captured["summary"], captured["folder"])
     assert [j.target.name for j in jobs if j.target.parent.name == "分地市"] == [
         f"{c}.docx" for c in OFFICE_CITIES if c != "韶关市"

@@ -9,6 +9,7 @@ from the package, as form.toml's field definitions are.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -74,6 +75,15 @@ class Catalogue:
 
     def ids(self, severity: str | None = None) -> tuple[str, ...]:
         return tuple(r.id for r in self.rules if severity is None or r.severity == severity)
+
+    def position(self, rule_id: str) -> int:
+        """Where a rule stands in the catalogue: findings are listed in this order, whenever each
+        was found (a W08 found when an earlier half-year arrived later stands where it would have)."""
+        return self._positions.get(rule_id, len(self.rules))
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {r.id: i for i, r in enumerate(self.rules)}
 
 
 def _fields(raw: object, rule_id: str) -> tuple[str, ...] | dict[str, object] | str:

@@ -9,7 +9,8 @@ from pathlib import PurePosixPath
 from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.findings import FILE, Finding
 from rtr.checking.records import NewReturn
-from rtr.checking.rules import CheckedReturn, RuleContext, check_return
+from rtr.checking.rules import DERIVED_FIELDS, CheckedReturn, RuleContext, check_return
+from rtr.form.textnorm import cell_text
 from rtr.reading.layouts import find_returns
 from rtr.reading.workbook import SPREADSHEET_SUFFIXES, Limits, load_workbook
 
@@ -71,4 +72,9 @@ def to_new_return(checked: CheckedReturn) -> NewReturn:
         filled_date=filled.isoformat() if filled is not None and hasattr(filled, "isoformat") else None,
         values=v,
         findings=list(checked.findings),
+        cells={
+            k: (c.cell, cell_text(c.raw) or None, c.remark)
+            for k in DERIVED_FIELDS
+            if (c := checked.raw.cells.get(k)) is not None
+        },
     )

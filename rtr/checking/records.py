@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from rtr.checking.findings import Finding
@@ -26,6 +26,8 @@ class NewReturn:
     filled_date: str | None
     values: dict
     findings: list[Finding]
+    # (place, text read, remark) of the fields W08 and W10 point at, so they can be re-derived later
+    cells: dict[str, tuple[str | None, str | None, str | None]] = field(default_factory=dict)
 
 
 @cache

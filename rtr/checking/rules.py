@@ -36,6 +36,10 @@ from rtr.reading.values import read_value
 
 HISTORY_RULE, ROSTER_RULE = "W08", "W10"
 HISTORY_FIELDS = CATALOGUE[HISTORY_RULE].fields  # what W08 compares with the previous half-year
+# findings that depend on something besides the return itself (the previous half-year's accepted
+# return, the roster): re-derived from the store whenever that changes, whatever order files came in
+DERIVED_RULES = (HISTORY_RULE, ROSTER_RULE)
+DERIVED_FIELDS = tuple(dict.fromkeys((*HISTORY_FIELDS, *CATALOGUE[ROSTER_RULE].fields)))
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ class CheckedReturn:
         A batch's returns cross from the reading process to the storing one: pickling them there
         and back took ≈0.27 ms a file with every raw cell and takes ≈0.04 ms with these (much of
         the difference was the unpickler's garbage collections)."""
-        kept = {k: self.raw.cells[k] for k in HISTORY_FIELDS if k in self.raw.cells}
+        kept = {k: self.raw.cells[k] for k in DERIVED_FIELDS if k in self.raw.cells}
         return replace(self, raw=replace(self.raw, cells=kept))
 
 
@@ -297,3 +301,24 @@ def history_findings(
         ):
             emit(CATALOGUE[HISTORY_RULE], hit(key, previous_period=previous_period, before=before, now=now))
     return found
+
+
+def derived_findings(
+    checked: CheckedReturn,
+    previous: dict[str, object] | None,
+    previous_period: str,
+    roster: frozenset[str] | None,
+    t: Thresholds,
+    schema: FormSchema,
+) -> list[Finding]:
+    """W08 and W10 of a return, from what they depend on as it stands now."""
+    return history_findings(checked, previous, previous_period, t, schema) + roster_findings(checked, roster, schema)
+
+
+def stored_return(
+    file: str, sheet: str, layout: str, row: int | None, cells: dict[str, list], values: dict, period: Period | None
+) -> CheckedReturn:
+    """A stored return rebuilt for re-deriving its W08 and W10: its values and the cells
+    (place, text read, remark) of the fields those rules point at."""
+    raw = RawReturn(file, sheet, layout, row, {k: RawCell(c, text, remark) for k, (c, text, remark) in cells.items()})
+    return CheckedReturn(raw, values, frozenset(), [], period)

@@ -6,7 +6,7 @@ from sqlalchemy import Connection, select, tuple_
 
 from rtr.checking.supersede import replacing
 from rtr.store.common import chunks
-from rtr.store.returns import as_candidate
+from rtr.store.returns import as_candidate, in_catalogue_order
 from rtr.store.tables import files, findings, returns
 
 
@@ -35,7 +35,7 @@ def receipt_rows(conn: Connection, file_ids: list[int]) -> list[tuple[dict, list
             for r in rows
             if r["status"] == "superseded" and replaced_by.get((r["uscc"], r["period"])) is not None
         }
-        out.append((by_file[file_id], rows, finds.get(file_id, []), replacements))
+        out.append((by_file[file_id], rows, in_catalogue_order(finds.get(file_id, [])), replacements))
     return out
 
 

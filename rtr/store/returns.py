@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_, update
 
+from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.findings import Finding
 from rtr.checking.records import NewReturn
 from rtr.checking.supersede import Candidate
@@ -55,6 +56,7 @@ def add_returns(conn: Connection, items: list[tuple[int, str, float, NewReturn]]
             file_mtime=mtime,
             path=path,
             values_json=json.dumps(r.values, ensure_ascii=False, default=_json_default),
+            cells_json=json.dumps(r.cells, ensure_ascii=False) if r.cells else None,
         )
         for file_id, path, mtime, r in items
     ]
@@ -72,6 +74,55 @@ def add_returns(conn: Connection, items: list[tuple[int, str, float, NewReturn]]
 def insert_findings(conn: Connection, rows: list[dict]) -> None:
     if rows:
         conn.execute(findings.insert(), rows)
+
+
+def in_catalogue_order(rows: list[dict]) -> list[dict]:
+    """Findings in the order a firm reads them (the rules' order), however late each was found."""
+    return sorted(rows, key=lambda f: (CATALOGUE.position(f["rule"]), f["id"]))
+
+
+_REDERIVE = (
+    returns.c.id,
+    returns.c.file_id,
+    returns.c.uscc,
+    returns.c.period,
+    returns.c.sheet,
+    returns.c.layout,
+    returns.c.row,
+    returns.c.path,
+    returns.c.values_json,
+    returns.c.cells_json,
+)
+
+
+def rederivable(conn: Connection, keys: set[tuple[str, str]] | None) -> list:
+    """The returns of these (uscc, period) keys (None: every return) with what re-deriving their
+    W08 and W10 needs; those stored before the store kept their cells are left out."""
+    if keys is None:
+        return conn.execute(select(*_REDERIVE).where(returns.c.cells_json.is_not(None))).all()
+    rows = []
+    for part in chunks(sorted(keys)):
+        where = (tuple_(returns.c.uscc, returns.c.period).in_(part), returns.c.cells_json.is_not(None))
+        rows += conn.execute(select(*_REDERIVE).where(*where)).all()
+    return rows
+
+
+def findings_of_returns(conn: Connection, return_ids: list[int], rules: tuple[str, ...]) -> dict[int, list[dict]]:
+    found: dict[int, list[dict]] = {}
+    for part in chunks(sorted(set(return_ids))):
+        query = select(findings).where(findings.c.return_id.in_(part), findings.c.rule.in_(rules))
+        for f in conn.execute(query.order_by(findings.c.id)):
+            found.setdefault(f.return_id, []).append(dict(f._mapping))
+    return found
+
+
+def replace_findings(conn: Connection, changes: list[tuple[int, int, list[Finding]]], rules: tuple[str, ...]) -> None:
+    """(file id, return id, findings): these returns' findings of `rules` replaced by the new ones."""
+    for part in chunks([rid for _, rid, _ in changes]):
+        conn.execute(findings.delete().where(findings.c.return_id.in_(part), findings.c.rule.in_(rules)))
+    insert_findings(
+        conn, [dict(file_id=fid, return_id=rid, **finding_columns(f)) for fid, rid, found in changes for f in found]
+    )
 
 
 def as_candidate(r) -> Candidate:
@@ -173,7 +224,7 @@ def period_returns(conn: Connection, period: str | None) -> list[tuple[dict, str
     for part in chunks([r.id for r in rows], 500):
         for f in conn.execute(select(findings).where(findings.c.return_id.in_(part)).order_by(findings.c.id)):
             by_return.setdefault(f.return_id, []).append(dict(f._mapping))
-    return [(dict(r._mapping), r.path, by_return.get(r.id, [])) for r in rows]
+    return [(dict(r._mapping), r.path, in_catalogue_order(by_return.get(r.id, []))) for r in rows]
 
 
 def periods_with_accepted(conn: Connection) -> list[str]:

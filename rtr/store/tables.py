@@ -60,6 +60,7 @@ returns = Table(
     Column("file_mtime", Float, nullable=False),
     Column("path", String(1024), nullable=False),
     Column("values_json", Text, nullable=False),
+    Column("cells_json", Text),  # the cells W08 and W10 point at, to re-derive them (NULL: stored before 0003)
 )
 Index("ix_returns_key", returns.c.uscc, returns.c.period)
 Index("ix_returns_file", returns.c.file_id)
@@ -97,4 +98,12 @@ deliveries = Table(
     Column("updated_at", String(32), nullable=False),
     Column("last_error", Text),
     UniqueConstraint("period", "document", "recipient", name="uq_delivery"),
+)
+
+# what the store remembers between runs, e.g. the roster its W10 findings were found against
+store_state = Table(
+    "store_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
 )
