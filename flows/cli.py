@@ -196,7 +196,10 @@ def intake(
         overrides = Overrides(inbox=inbox, db=db, roster=roster)
         setup = load_setup(config, overrides)
         require_folder(setup.config.inbox, "收件文件夹")
-        typer.echo(_run_intake(setup, config, overrides)["line"])
+        done = _run_intake(setup, config, overrides)
+        typer.echo(done["line"])
+        if done["mail"]:
+            typer.echo(done["mail"])
 
     _guarded(body)
 
@@ -224,6 +227,8 @@ def report(
         require_folder(setup.config.inbox, "收件文件夹")
         done = _run_report(setup, config, overrides, p, email=not no_email)
         typer.echo(done["intake"]["line"])
+        if done["intake"]["mail"]:
+            typer.echo(done["intake"]["mail"])
         typer.echo(f"{p.label}：已采用报表 {done['firms']} 份。输出：")
         for path in done["documents"]:
             typer.echo(f"  {path}")
@@ -264,19 +269,34 @@ def _run_report(setup: Setup, config: Path, overrides: Overrides, period: Period
             via.close()
 
 
-@app.command(epilog="示例 example:  python -m flows send --period 2024H1")
+@app.command(
+    epilog="示例 example:  python -m flows send --period 2024H1    python -m flows send --receipts（补发给律所的回执）"
+)
 def send(
-    period: Annotated[str, typer.Option(help="报告期，如 2024H1")],
-    force: Annotated[bool, typer.Option("--force", help="已发送过的也重新发送")] = False,
+    period: Annotated[str | None, typer.Option(help="报告期，如 2024H1：发送该期的报告")] = None,
+    receipts: Annotated[bool, typer.Option("--receipts", help="补发尚未送达律所的回执邮件")] = False,
+    force: Annotated[bool, typer.Option("--force", help="已发送过的报告也重新发送")] = False,
     out: OutOpt = None,
     db: DbOpt = None,
     config: ConfigOpt = Path("config.toml"),
 ) -> None:
-    """把某一报告期已生成的报告发送给配置的收件人；已送达的不再重复发送（除非 --force）。"""
-    p = _period(period)
+    """把某一报告期已生成的报告发送给配置的收件人（已送达的不再重复发送，除非 --force）；或用 --receipts 补发律所的回执。"""
+    if (period is None) == (not receipts):
+        raise typer.BadParameter("请给出 --period（发送报告）或 --receipts（补发回执），二者选一")
+    p = _period(period) if period else None
 
     def body() -> None:
         from flows import steps
+
+        if receipts:
+            from flows.firm_mail import require_firm_mail, send_receipts
+
+            setup = load_setup(config, Overrides(db=db, out=out))
+            require_firm_mail(setup, "receipts")
+            with open_store(setup.config) as store:
+                mailing = send_receipts(setup, store, announce=typer.echo)
+            _finish_mailing(mailing)
+            return
         from flows.delivery import deliver
 
         setup = load_setup(config, Overrides(db=db, out=out), with_roster=False)
@@ -292,6 +312,60 @@ def send(
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
             _fail(f"{len(failed)} 封邮件未能发送（{failed[0].error}）；恢复后再次运行本命令补发", 1)
+
+    _guarded(body)
+
+
+def _finish_mailing(mailing) -> None:
+    typer.echo(mailing.line())
+    if mailing.failed:
+        _fail("未送达的邮件已记录：恢复后运行 python -m flows send --receipts（或 remind）补发", 1)
+
+
+@app.command(epilog="示例 example:  python -m flows status --period 2024H1")
+def status(
+    period: Annotated[str | None, typer.Option(help="报告期，如 2024H1（默认：正在收集的半年）")] = None,
+    db: DbOpt = None,
+    roster: RosterOpt = None,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """报送进度：各地市应报、已采用、退回待修改、未报送和报送率，以及各状态的律所名单（在 报送进度.xlsx 中）。"""
+    chosen = _period(period) if period else None
+
+    def body() -> None:
+        from rich.console import Console
+
+        from flows.status import period_progress
+        from rtr.reporting.progress import progress_table
+
+        setup = load_setup(config, Overrides(db=db, roster=roster))
+        p = chosen or latest_ended(setup.today)
+        with open_store(setup.config) as store:
+            progress = period_progress(setup, store, p)
+        Console(width=120).print(progress_table(progress))
+
+    _guarded(body)
+
+
+@app.command(epilog="示例 example:  python -m flows remind --period 2024H1")
+def remind(
+    period: Annotated[str | None, typer.Option(help="报告期，如 2024H1（默认：正在收集的半年）")] = None,
+    db: DbOpt = None,
+    roster: RosterOpt = None,
+    config: ConfigOpt = Path("config.toml"),
+) -> None:
+    """发送今天到期的提醒（见 [deadline]）：给尚未报送和被退回的律所；截止后给各地市发未报送名单。已发过的不再重复。"""
+    chosen = _period(period) if period else None
+
+    def body() -> None:
+        from flows.firm_mail import require_firm_mail, send_reminders
+
+        setup = load_setup(config, Overrides(db=db, roster=roster))
+        require_firm_mail(setup, "reminders")
+        p = chosen or latest_ended(setup.today)
+        with open_store(setup.config) as store:
+            mailing = send_reminders(setup, store, p, announce=typer.echo)
+        _finish_mailing(mailing)
 
     _guarded(body)
 

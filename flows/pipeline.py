@@ -85,7 +85,21 @@ def intake_flow(
     with open_store(setup.config) as store:
         taken = steps.intake(setup, store, AsTasks(), progress=progress.hook.get())
         publish_findings(store, taken)
+    publish_progress(taken, setup)
     return taken.as_dict()
+
+
+def publish_progress(taken: steps.Intake, setup) -> None:
+    """报送进度 of each half-year the run stored returns for, in the UI (artifact `progress-2024h1`)."""
+    from rtr.deadlines import date_label
+    from rtr.reporting.progress import progress_artifact_key, progress_markdown
+
+    for standing, path in taken.progress:
+        create_markdown_artifact(
+            progress_markdown(standing, date_label(setup.today)),
+            key=progress_artifact_key(standing.period),
+            description=f"{standing.period.label}报送进度（{path}）",
+        )
 
 
 ARTIFACT_ROWS = 500
@@ -170,3 +184,22 @@ def report_flow(
     if done.undelivered:
         raise NotDelivered(done.undelivered)
     return done.as_dict()
+
+
+@flow(name="remind")
+def remind_flow(config_path: str = "config.toml", period: str | None = None) -> dict:
+    """The reminders due today ([deadline]) and, after the deadline, each city's list of firms still
+    missing; nothing when `[email] reminders` is off."""
+    from flows.firm_mail import send_reminders
+
+    setup = load_setup(Path(config_path))
+    log = get_run_logger()
+    if not (setup.config.email.enabled and setup.config.email.reminders):
+        log.info("提醒未启用（config.toml [email] enabled 和 reminders）")
+        return {"line": "提醒未启用"}
+    p = parse_period(period) if period else latest_ended(setup.today)
+    with open_store(setup.config) as store:
+        mailing = send_reminders(setup, store, p, announce=log.info)
+    if mailing.failed:
+        raise NotDelivered(mailing.line())
+    return {"line": mailing.line()}

@@ -31,7 +31,7 @@ def write_receipts(setup: Setup, store: Store, receipts_dir: Path, file_ids: lis
     if file_ids is None and ids:
         flush_to_disk()
         with store.transaction() as conn:
-            ledger.mark_receipts_written(conn, ids)
+            ledger.mark_receipts_written(conn, ids, to_mail=cfg.email.enabled and cfg.email.receipts_to_firms)
     return written
 
 

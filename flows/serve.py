@@ -11,7 +11,7 @@ from pathlib import Path
 
 from prefect.schedules import Cron, Interval
 
-from flows.pipeline import intake_flow, report_flow
+from flows.pipeline import intake_flow, remind_flow, report_flow
 from flows.setup import Setup
 from rtr.config import ConfigError
 from rtr.store import Store
@@ -34,7 +34,14 @@ def build_deployments(setup: Setup, config_path: Path) -> list:
         concurrency_limit=1,
         description="汇总刚结束的半年并发送报告",
     )
-    return [scan, report]
+    remind = remind_flow.to_deployment(
+        name="daily-reminders",
+        schedule=Cron(schedule.remind_cron, timezone=schedule.timezone),
+        parameters=params,
+        concurrency_limit=1,
+        description="向尚未报送或被退回的律所发送到期的提醒；截止后向各地市发送未报送名单",
+    )
+    return [scan, report, remind]
 
 
 @contextmanager
@@ -54,7 +61,7 @@ def serve_lock(setup: Setup) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-DEPLOYMENTS = ("intake/inbox-scan", "report/semiannual-report")
+DEPLOYMENTS = ("intake/inbox-scan", "report/semiannual-report", "remind/daily-reminders")
 
 
 def release_orphaned_runs() -> int:

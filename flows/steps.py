@@ -27,6 +27,7 @@ from flows.readers import Reader, reader_for
 from flows.reading import ReadFile, batch_payload, batches, read_ahead
 from flows.receipts import sweep_leftovers, write_receipts
 from flows.setup import Setup
+from flows.status import write_progress
 from flows.storing import IntakeResult, rederive_for_roster, store_reads, tally
 from rtr.checking.rules import RuleContext
 from rtr.config import ConfigError
@@ -127,10 +128,28 @@ def write_due_receipts(setup: Setup, store: Store) -> int:
 class Intake:
     result: IntakeResult
     new_ids: list[int] = field(default_factory=list)  # the files this run added to the ledger
+    progress: list = field(default_factory=list)  # (Progress, 报送进度.xlsx) of each half-year it stored returns for
+    mailing: object | None = None  # flows.firm_mail.Mailing: the receipts mailed to firms, when they are
 
     def as_dict(self) -> dict:
         """What a command prints and a flow returns."""
-        return {"line": self.result.line(), **vars(self.result)}
+        return {
+            "line": self.result.line(),
+            **vars(self.result),
+            "progress": [str(path) for _, path in self.progress],
+            "mail": self.mailing.line() if self.mailing else None,
+        }
+
+
+def mail_receipts(setup: Setup, store: Store, announce: Callable[[str], None]):
+    """The receipts just written, mailed to their firms; a failure to send never fails the intake:
+    it is recorded, and `send --receipts` (or the next intake) sends what is still due."""
+    from flows.firm_mail import Mailing, send_receipts  # the mail's templates and its libraries: only when mailing
+
+    try:
+        return send_receipts(setup, store, announce=announce)
+    except ConfigError as exc:  # e.g. the password's variable is not set: nothing sent, nothing lost
+        return Mailing("回执邮件", note=f"未发送：{exc}")
 
 
 def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int], None] | None = None) -> Intake:
@@ -169,6 +188,9 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
                         progress(done, len(listing.todo))
             result.receipts += via.run(write_due_receipts, setup, store)
             via.run(tally, store, run.new_ids, result)
+            run.progress = via.run(write_progress, setup, store, run.new_ids)
+            if cfg.email.enabled and cfg.email.receipts_to_firms:
+                run.mailing = via.run(mail_receipts, setup, store, via.log)
     finally:
         reader.close()
     return run

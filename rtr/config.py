@@ -154,11 +154,12 @@ class Metrics(Section):
 
 
 class Schedule(Section):
-    scan_every_minutes: Positive = 10
+    scan_every_minutes: Positive = 1  # a receipt is there about a minute after a file settles
     report_cron: str = "0 9 10 1,7 *"
+    remind_cron: str = "0 9 * * *"  # when the daily reminder run looks for reminders due ([deadline])
     timezone: str = "Asia/Shanghai"
 
-    @field_validator("report_cron")
+    @field_validator("report_cron", "remind_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
         from cronsim import CronSim, CronSimError

@@ -250,3 +250,36 @@ def test_a_report_with_no_accepted_return_writes_its_outputs_but_sends_nothing(t
     result = run("report", "--period", "2024H1", config=mail)
     assert result.returncode == 1 and "2024年上半年没有已采用的报表：报告已生成，但未发送" in result.stderr
     assert (tmp_path / "out/2024H1/summary.json").is_file() and "发送" not in result.stdout
+
+
+def test_status_prints_the_progress_workbook_the_intake_wrote(tmp_path, config, schema):
+    """After an intake, 报送进度.xlsx; `status` prints the same figures, per city, with a roster."""
+    from openpyxl import load_workbook as ox_load
+
+    from rtr.form.periods import Period
+    from sample.synthetic import make_sample
+    from tests.conftest import clean_values, form_bytes, grid_bytes
+    from tests.helpers import drop
+
+    sample = make_sample(schema, ("广州市", "深圳市"), Period(2024, 1), 12, seed=3)
+    for f in sample.files:
+        drop(tmp_path / "inbox", f.path, f.data)
+    drop(tmp_path / "inbox", "广州市/退回.xlsx", form_bytes(schema, clean_values() | {"members": 40}))  # sent back
+    firms = list(sample.firms)
+    roster_rows = [["律所名称", "统一社会信用代码", "所在地市"]]
+    roster_rows += [[f.values["firm_name"], f.values["uscc"], f.values["city"]] for f in firms[2:]]
+    roster_rows += [["未报送甲所", "31440000MD0000009", "广州市"]]
+    (tmp_path / "名录.xlsx").write_bytes(grid_bytes(roster_rows))
+    assert run("intake", "--roster", str(tmp_path / "名录.xlsx"), config=config).returncode == 0
+    sheet = ox_load(tmp_path / "out/2024H1/报送进度.xlsx").worksheets[0]
+    shown_as = lambda v: f"{v * 100:.1f}%" if isinstance(v, float) else str(v)  # noqa: E731  (as the sheet shows it)
+    written = {row[0]: [shown_as(v) for v in row[1:]] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]}
+    shown = run("status", "--period", "2024H1", "--roster", str(tmp_path / "名录.xlsx"), config=config)
+    assert shown.returncode == 0, shown.stderr
+    printed = {}
+    for line in shown.stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 7 and cells[0] in written:
+            printed[cells[0]] = cells[1:]
+    assert printed.keys() == written.keys() and printed == written
+    assert written["全省合计"][:4] == ["11", "10", "0", "1"]  # 应报 (the roster), 已采用, 退回待修改, 未报送

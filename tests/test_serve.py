@@ -35,9 +35,10 @@ def test_deployments_carry_the_configured_schedules():
     from flows.serve import build_deployments
 
     setup = load_setup(ROOT / "config.toml")
-    scan, report = build_deployments(setup, ROOT / "config.toml")
-    assert (scan.name, report.name) == ("inbox-scan", "semiannual-report")
-    assert scan.schedules[0].schedule.interval == timedelta(minutes=10)
+    scan, report, remind = build_deployments(setup, ROOT / "config.toml")
+    assert (scan.name, report.name, remind.name) == ("inbox-scan", "semiannual-report", "daily-reminders")
+    assert scan.schedules[0].schedule.interval == timedelta(minutes=1)
+    assert remind.schedules[0].schedule.cron == "0 9 * * *" and remind.schedules[0].schedule.timezone == "Asia/Shanghai"
     assert report.schedules[0].schedule.cron == "0 9 10 1,7 *"
     assert report.schedules[0].schedule.timezone == "Asia/Shanghai"
     assert scan.concurrency_limit == 1

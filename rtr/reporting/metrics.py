@@ -8,8 +8,10 @@ for like (over the firms accepted in both periods, `like_for_like`); `received` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where frames are built: the metrics' names are read far more often
+    import pandas as pd
 
 from rtr.form.groups import JOINT, NONE, OWN
 from rtr.reading.roster import RosterFirm
@@ -138,6 +140,8 @@ FIELDS = (
 
 def frame(values: list[dict]) -> pd.DataFrame:
     """Accepted returns' values → one row per firm, with the columns the metrics need."""
+    import pandas as pd
+
     df = pd.DataFrame(values, columns=["uscc", "firm_name", "city", "district", *FIELDS])
     for key in (*MEMBER_SUMS, *ACTIVITY_SUMS):
         df[key] = pd.to_numeric(df[key], errors="coerce").fillna(0).astype("int64")

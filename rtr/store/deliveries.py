@@ -46,3 +46,13 @@ def record_delivery(
 def deliveries_of(conn: Connection, period: str) -> list[dict]:
     rows = conn.execute(select(deliveries).where(deliveries.c.period == period).order_by(deliveries.c.id))
     return [dict(r._mapping) for r in rows]
+
+
+def sent_pairs(conn: Connection, prefix: str) -> set[tuple[str, str]]:
+    """(document, recipient) of every delivery sent whose document starts with `prefix` (回执/, 提醒/2024H1-…)."""
+    rows = conn.execute(
+        select(deliveries.c.document, deliveries.c.recipient).where(
+            deliveries.c.status == "sent", deliveries.c.document.startswith(prefix, autoescape=True)
+        )
+    )
+    return {(r.document, r.recipient) for r in rows}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
 
 from rtr.store.schema import upgrade
 
@@ -38,8 +39,17 @@ class Store:
         if self.sqlite_path is not None:
             with open(str(self.sqlite_path) + ".schema.lock", "a") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
-                with self.engine.begin() as conn:
-                    upgrade(conn)
+                # SQLite's Python driver begins a transaction only before a data change and lets a
+                # schema change commit on its own: a migration failing half-way would leave its first
+                # steps done. The migrations run on a connection that begins explicitly instead.
+                migrating = create_engine(self.url, poolclass=NullPool)
+                event.listen(migrating, "connect", _sqlite_explicit)
+                event.listen(migrating, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+                try:
+                    with migrating.begin() as conn:
+                        upgrade(conn)
+                finally:
+                    migrating.dispose()
         else:
             with self.engine.begin() as conn:
                 conn.execute(text("SELECT pg_advisory_xact_lock(424243)"))
@@ -71,6 +81,11 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+
+def _sqlite_explicit(dbapi_connection, _record) -> None:
+    _sqlite_pragmas(dbapi_connection, _record)
+    dbapi_connection.isolation_level = None  # the driver's own BEGIN off: `BEGIN IMMEDIATE` is sent instead
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -26,6 +26,7 @@ class FileRow:
     archived_as: str | None
     n_returns: int
     receipt_due: bool = False
+    mail_due: bool = False
 
 
 def seen(conn: Connection) -> set[tuple[str, int, float]]:
@@ -56,6 +57,7 @@ def add_files(conn: Connection, rows: list[dict]) -> list[int]:
             "archived_as": None,
             "n_returns": 0,
             "receipt_due": False,
+            "mail_due": False,
             **row,
             "seen_at": stamp,
         }
@@ -87,9 +89,20 @@ def mark_receipts_due(conn: Connection, file_ids: set[int] | list[int]) -> None:
         conn.execute(update(files).where(files.c.id.in_(part)).values(receipt_due=True))
 
 
-def mark_receipts_written(conn: Connection, file_ids: list[int]) -> None:
+def mark_receipts_written(conn: Connection, file_ids: list[int], *, to_mail: bool = False) -> None:
+    """These receipts are written; with `to_mail`, each is now to be mailed to its firm."""
+    values = {"receipt_due": False} | ({"mail_due": True} if to_mail else {})
     for part in chunks(sorted(file_ids)):
-        conn.execute(update(files).where(files.c.id.in_(part)).values(receipt_due=False))
+        conn.execute(update(files).where(files.c.id.in_(part)).values(**values))
+
+
+def mails_due(conn: Connection) -> list[int]:
+    return [r.id for r in conn.execute(select(files.c.id).where(files.c.mail_due.is_(True)).order_by(files.c.id))]
+
+
+def mark_mailed(conn: Connection, file_ids: list[int]) -> None:
+    for part in chunks(sorted(file_ids)):
+        conn.execute(update(files).where(files.c.id.in_(part)).values(mail_due=False))
 
 
 def unreadable_files(conn: Connection) -> list[dict]:

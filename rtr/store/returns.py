@@ -232,6 +232,15 @@ def periods_with_accepted(conn: Connection) -> list[str]:
     return sorted(r.period for r in rows if r.period)
 
 
+def periods_of_files(conn: Connection, file_ids: list[int]) -> set[str]:
+    """The periods the returns of these files are for."""
+    found: set[str] = set()
+    for part in chunks(sorted(set(file_ids))):
+        query = select(returns.c.period).where(returns.c.file_id.in_(part), returns.c.period.is_not(None)).distinct()
+        found |= {r.period for r in conn.execute(query)}
+    return found
+
+
 def file_ids_of_period(conn: Connection, period: str) -> list[int]:
     rows = conn.execute(select(returns.c.file_id).where(returns.c.period == period).distinct())
     return sorted(r.file_id for r in rows)

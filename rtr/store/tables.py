@@ -36,10 +36,14 @@ files = Table(
     # the file's receipt must be (re)written: set when its returns' statuses change, cleared once
     # written, so a receipt lost to a crash is written by the next intake
     Column("receipt_due", Boolean, nullable=False, default=False),
+    # the receipt written last must still be mailed to the firm (receipts_to_firms): set when a
+    # receipt is written, cleared once every mail of it went, so `send --receipts` finds what failed
+    Column("mail_due", Boolean, nullable=False, default=False),
     UniqueConstraint("path", "sha256", name="uq_files_path_sha"),
 )
 Index("ix_files_sha", files.c.sha256)
 Index("ix_files_receipt_due", files.c.receipt_due)
+Index("ix_files_mail_due", files.c.mail_due)
 
 returns = Table(
     "returns",

@@ -14,6 +14,5 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("files") as batch:
-        batch.add_column(sa.Column("receipt_due", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.add_column("files", sa.Column("receipt_due", sa.Boolean, nullable=False, server_default=sa.false()))
     op.create_index("ix_files_receipt_due", "files", ["receipt_due"])

@@ -15,8 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("returns") as batch:
-        batch.add_column(sa.Column("cells_json", sa.Text))  # NULL for returns stored before: left as they are
+    op.add_column("returns", sa.Column("cells_json", sa.Text))  # NULL for returns stored before: left as they are
     op.create_table(
         "store_state",
         sa.Column("key", sa.String(64), primary_key=True),
