@@ -113,7 +113,8 @@ def _run_intake(setup: Setup, config: Path, overrides: Overrides) -> dict:
 
             token = progress.hook.set(hook)
             try:
-                return intake_flow(str(config), **_flow_paths(overrides, "inbox", "db", "roster"))
+                with _server_gone_is_one_line():
+                    return intake_flow(str(config), **_flow_paths(overrides, "inbox", "db", "roster"))
             finally:
                 progress.hook.reset(token)
         from flows import steps
@@ -124,6 +125,34 @@ def _run_intake(setup: Setup, config: Path, overrides: Overrides) -> dict:
                 return steps.intake(setup, store, via, progress=hook).as_dict()
         finally:
             via.close()
+
+
+@contextmanager
+def _server_gone_is_one_line():
+    """A run whose Prefect server went away ends on one line, however Prefect noticed it."""
+    import httpx
+
+    from flows.pipeline import ServerGone, server_gone
+
+    url = prefect_api_url() or "PREFECT_API_URL"
+    try:
+        yield
+    except RuntimeError as exc:
+        if not str(exc).startswith("Failed to reach API"):  # Prefect's words for a server not there at the start
+            raise
+        _fail(
+            f"无法连接 Prefect 服务器（{url}）：请先启动服务器（prefect server start），"
+            "或取消 PREFECT_API_URL 设置后不经服务器运行",
+            1,
+        )
+    except (ServerGone, httpx.TransportError) as exc:
+        message = str(exc) if isinstance(exc, ServerGone) else server_gone(url)
+        typer.secho(message, err=True, fg=typer.colors.RED)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Prefect's exit handlers would try the gone server for ~10 s more to ship the run's events
+        # and logs; the store and the files are closed by now (the error left their `with` blocks).
+        os._exit(1)
 
 
 def _flow_paths(o: Overrides, *names: str) -> dict[str, str | None]:
@@ -254,7 +283,8 @@ def _run_report(setup: Setup, config: Path, overrides: Overrides, period: Period
 
             token = progress.hook.set(hook)
             try:
-                return report_flow(str(config), period=period.id, no_email=not email, **_flow_paths(overrides))
+                with _server_gone_is_one_line():
+                    return report_flow(str(config), period=period.id, no_email=not email, **_flow_paths(overrides))
             except (NothingToReport, NotDelivered) as exc:  # the flow run is Failed in the UI; here, one line
                 _fail(str(exc), 1)
             finally:
@@ -452,6 +482,12 @@ def main(argv: list[str] | None = None) -> None:
     # Prefect API and UI, but not this terminal. Set PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL=INFO to see them;
     # RTR_LOG_LEVEL=INFO shows the steps of a run without a Prefect server.
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_INTERNAL_LOGGING_LEVEL", "CRITICAL")  # its workers' complaints, too
+    logging.raiseExceptions = False  # Prefect's log shipper prints "--- Error logging to API ---" otherwise
+    if "serve" not in (argv if argv is not None else sys.argv[1:]):
+        # A typed command whose server goes away fails at once (ServerWatch), rather than after
+        # Prefect's client retried each call for a minute; `serve` rides out a server restart.
+        os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "0")
     level = os.environ.get("RTR_LOG_LEVEL", "").upper()
     if level:
         logging.basicConfig(level=level, format="%(asctime)s %(message)s", stream=sys.stderr)

@@ -134,11 +134,29 @@ def sha256(data: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class InboxFile:
-    rel: str  # POSIX path relative to the inbox
-    path: Path
+    rel: str  # POSIX path relative to the inbox, as shown: valid UTF-8 (see `shown_name`)
+    path: Path  # on disk, exactly (a name that is not UTF-8 keeps its bytes as surrogate escapes)
     size: int
     mtime: float
     symlink: bool = False  # listed so that the ledger answers it, never followed
+    raw: bytes | None = None  # the relative name's bytes, when they are not UTF-8
+
+    @property
+    def key(self) -> str | bytes:
+        """What the ledger knows the file by: its name, or its name's bytes when they are not UTF-8."""
+        return self.rel if self.raw is None else self.raw
+
+
+def shown_name(rel: str) -> tuple[str, bytes | None]:
+    """A name as it can be shown, stored and written into receipts, and its bytes when they are not
+    UTF-8 (from an old Windows share or a zip: Python holds those bytes as surrogate escapes, which
+    no encoder, SQLite or openpyxl accepts). Each such byte is shown as U+FFFD."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(rel)
+        return raw.decode("utf-8", "replace"), raw
+    return rel, None
 
 
 def list_inbox(inbox: Path) -> list[InboxFile]:
@@ -155,11 +173,8 @@ def list_inbox(inbox: Path) -> list[InboxFile]:
             except OSError:
                 continue  # vanished while listing
             if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
-                found.append(
-                    InboxFile(
-                        path.relative_to(inbox).as_posix(), path, st.st_size, st.st_mtime, stat.S_ISLNK(st.st_mode)
-                    )
-                )
+                rel, raw = shown_name(path.relative_to(inbox).as_posix())
+                found.append(InboxFile(rel, path, st.st_size, st.st_mtime, stat.S_ISLNK(st.st_mode), raw))
     return found
 
 
@@ -201,7 +216,7 @@ def restat(f: InboxFile) -> InboxFile | None:
         st = f.path.lstat()
     except OSError:
         return None
-    return InboxFile(f.rel, f.path, st.st_size, st.st_mtime, f.symlink)
+    return InboxFile(f.rel, f.path, st.st_size, st.st_mtime, f.symlink, f.raw)
 
 
 class ArchivePack:

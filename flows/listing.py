@@ -38,6 +38,6 @@ def list_new(store: Store, inbox: Path, settle_seconds: float) -> Listing:
     with store.transaction() as conn:
         seen = ledger.seen(conn)
     listed = list_inbox(inbox)
-    fresh = [f for f in listed if (f.rel, f.size, f.mtime) not in seen]
+    fresh = [f for f in listed if (f.key, f.size, f.mtime) not in seen]
     todo, waiting = settled(fresh, settle_seconds)
     return Listing(todo, len(listed) - len(fresh), waiting)

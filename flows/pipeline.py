@@ -12,10 +12,13 @@ futures (slow for a batch of returns, and it cannot rebuild a store or the schem
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -39,11 +42,52 @@ def _io_failure(task_, task_run, state) -> bool:
     return False
 
 
+class ServerGone(RuntimeError):
+    """The Prefect server stopped answering during a run: what was stored stays stored."""
+
+
+class ServerWatch:
+    """Whether the flow run's Prefect server still answers, asked before each step (at most once a
+    `every` seconds). Prefect's client would retry for minutes and its task runs carry on without
+    the server, reporting nothing; a run whose server is gone stops at its next step instead."""
+
+    def __init__(self, url: str | None, every: float = 1.0, timeout: float = 3.0) -> None:
+        self.url, self.every, self.timeout = url, every, timeout
+        self._asked = -every
+        self._lock = threading.Lock()
+
+    def check(self) -> None:
+        if not self.url:
+            return
+        with self._lock:
+            if time.monotonic() - self._asked < self.every:
+                return
+            self._asked = time.monotonic()
+            try:
+                httpx.get(f"{self.url.rstrip('/')}/health", timeout=self.timeout).raise_for_status()
+            except httpx.HTTPError as exc:
+                raise ServerGone(server_gone(self.url)) from exc
+
+
+def server_gone(url: str) -> str:
+    return (
+        f"Prefect 服务器（{url}）已断开，运行已停止：已入库的报表和已写出的回执都已保存；"
+        "请启动服务器（prefect server start）后重新运行，会从未读取的文件接着做"
+    )
+
+
+def _api_url() -> str | None:
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
 class AsTasks:
     """The steps as Prefect tasks of the flow run in progress (retried as `steps.Direct` retries)."""
 
     def __init__(self) -> None:
         self._tasks: dict[Callable, object] = {}
+        self._watch = ServerWatch(_api_url())
 
     def _task(self, step: Callable):
         if step not in self._tasks:
@@ -58,9 +102,11 @@ class AsTasks:
         return self._tasks[step]
 
     def run(self, step: Callable, *args, **kwargs):
+        self._watch.check()
         return self._task(step)(*(quote(a) for a in args), **{k: quote(v) for k, v in kwargs.items()})
 
     def submit(self, step: Callable, *args):
+        self._watch.check()
         return self._task(step).submit(*(quote(a) for a in args))
 
     def log(self, message: str) -> None:

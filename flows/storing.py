@@ -177,7 +177,9 @@ def store_reads(ctx: RuleContext, store: Store, reads: list[ReadFile], result: I
                 ledger.touch_file(conn, same[0], r.size, f.mtime)  # same content saved again
                 result.seen += 1
                 continue
-            common = dict(path=f.rel, size=r.size, mtime=f.mtime, sha256=r.digest, archived_as=r.archived_as)
+            common = dict(
+                path=f.rel, raw_path=f.raw, size=r.size, mtime=f.mtime, sha256=r.digest, archived_as=r.archived_as
+            )
             known.setdefault(r.digest, (None, f.rel))
             if r.kind != SPREADSHEET:
                 pending.add_file(outcome="ignored", message=r.kind, **common)

@@ -35,7 +35,8 @@ def _inbox(tmp: Path, schema, names: list[str]) -> list:
 
 
 def _read(setup, tmp: Path, files, *, seconds: float = 3, size: int = 2) -> list:
-    pool = BoundedWorkers(size, Bounds(2**31, seconds), MISBEHAVING)
+    # 512 MB: a hog reaches it in well under the time bound (touching memory costs ≈3 s a GB here)
+    pool = BoundedWorkers(size, Bounds(2**29, seconds), MISBEHAVING)
     try:
         packed = pool.read(batch_payload(files, setup.rule_context(), setup.config.limits, tmp / "originals"))
     finally:

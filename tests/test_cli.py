@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -283,3 +285,20 @@ def test_status_prints_the_progress_workbook_the_intake_wrote(tmp_path, config, 
             printed[cells[0]] = cells[1:]
     assert printed.keys() == written.keys() and printed == written
     assert written["全省合计"][:4] == ["11", "10", "0", "1"]  # 应报 (the roster), 已采用, 退回待修改, 未报送
+
+
+def test_a_prefect_server_that_is_not_there_ends_the_run_at_once_on_one_line(tmp_path, config):
+    """Prefect's client would retry each call for a minute; the run stops within seconds and says
+    what to do. A server that goes away mid-run: tests/test_server_watch.py."""
+    (tmp_path / "inbox").mkdir()
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = time.monotonic()
+    result = run("intake", config=config, api=f"http://127.0.0.1:{port}/api")
+    assert time.monotonic() - start < 20
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"无法连接 Prefect 服务器（http://127.0.0.1:{port}/api）：请先启动服务器（prefect server start），"
+        "或取消 PREFECT_API_URL 设置后不经服务器运行"
+    ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
+import os
 import time
 from dataclasses import replace
 from datetime import date
@@ -15,11 +17,12 @@ from openpyxl import load_workbook as ox_load
 from flows.files import read_original
 from flows.setup import Setup, load_setup
 from rtr.config import sqlite_url
+from rtr.form.periods import Period
 from rtr.store import Store
 from rtr.store.tables import files, findings, returns
 from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
-from tests.helpers import OLD, drop, in_folder, run_intake
+from tests.helpers import OLD, drop, in_folder, run_intake, run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -273,3 +276,31 @@ def test_store_file_is_private(setup, tmp_path):
     (tmp_path / "inbox").mkdir()
     intake(setup, tmp_path)
     assert (tmp_path / "store.sqlite").stat().st_mode & 0o077 == 0
+
+
+def test_a_name_that_is_not_utf8_is_read_kept_and_shown(setup, tmp_path, schema):
+    """Bytes from an old Windows share (GBK 报表): read like any file, stored under its bytes so the
+    next scan knows it, shown with U+FFFD in the ledger, receipts, summary.json and 汇总表."""
+    inbox = tmp_path / "inbox"
+    (inbox / "广州市").mkdir(parents=True)
+    raw = os.fsencode(inbox / "广州市") + b"/\xb1\xa8\xb1\xed.xlsx"
+    with open(raw, "wb") as handle:
+        handle.write(form_bytes(schema, clean_values() | {"members": 40, "full_members": 39}))  # sent back
+    os.utime(raw, (OLD, OLD))
+    drop(inbox, "深圳市/好律所.xlsx", form_bytes(schema, clean_values() | {"uscc": valid_uscc("31440000MD0999999")}))
+
+    first = intake(setup, tmp_path)
+    assert (first.new, first.accepted, first.rejected) == (2, 1, 1)
+    assert intake(setup, tmp_path).new == 0  # found again by its bytes
+    ledger_rows = {r["path"]: r["raw_path"] for r in table(tmp_path, files)}
+    assert ledger_rows == {
+        "广州市/\ufffd\ufffd\ufffd\ufffd.xlsx": b"\xe5\xb9\xbf\xe5\xb7\x9e\xe5\xb8\x82/\xb1\xa8\xb1\xed.xlsx",
+        "深圳市/好律所.xlsx": None,
+    }
+    assert (tmp_path / "回执" / "广州市" / "\ufffd\ufffd\ufffd\ufffd_回执.xlsx").exists()
+
+    report = run_report(in_folder(setup, tmp_path), Period(2024, 1))
+    summary = (report.folder / "summary.json").read_text("utf-8")
+    assert json.loads(summary)["metrics"]["firms"] == 1
+    problems = [str(c.value) for row in ox_load(report.folder / "汇总表.xlsx")["审核问题"].iter_rows() for c in row]
+    assert any("广州市/\ufffd\ufffd\ufffd\ufffd.xlsx" in v for v in problems)

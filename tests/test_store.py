@@ -49,6 +49,7 @@ def test_a_store_made_before_migrations_is_upgraded_in_place(tmp_path):
         conn.execute(text("DROP TABLE store_state"))
         conn.execute(text("DROP INDEX ix_files_mail_due"))
         conn.execute(text("ALTER TABLE files DROP COLUMN mail_due"))
+        conn.execute(text("ALTER TABLE files DROP COLUMN raw_path"))
         conn.execute(
             text(
                 "INSERT INTO files (path, size, mtime, sha256, seen_at, outcome, n_returns) "
@@ -81,11 +82,12 @@ def test_a_migration_that_fails_leaves_the_store_as_it_was(tmp_path, monkeypatch
     path = tmp_path / "s.sqlite"
     Store(f"sqlite:///{path}").close()
     db = sqlite3.connect(path)
-    db.execute("UPDATE alembic_version SET version_num = '0002'")  # as if 0003 and 0004 were still to come
+    db.execute("UPDATE alembic_version SET version_num = '0002'")  # as if 0003 to 0005 were still to come
     db.execute("ALTER TABLE returns DROP COLUMN cells_json")
     db.execute("DROP TABLE store_state")
     db.execute("DROP INDEX ix_files_mail_due")
     db.execute("ALTER TABLE files DROP COLUMN mail_due")
+    db.execute("ALTER TABLE files DROP COLUMN raw_path")
     db.commit()
     db.close()
 

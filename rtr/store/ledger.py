@@ -27,11 +27,14 @@ class FileRow:
     n_returns: int
     receipt_due: bool = False
     mail_due: bool = False
+    raw_path: bytes | None = None
 
 
-def seen(conn: Connection) -> set[tuple[str, int, float]]:
-    """(path, size, mtime) of every file seen: a file matching one is not read again."""
-    return {(r.path, r.size, r.mtime) for r in conn.execute(select(files.c.path, files.c.size, files.c.mtime))}
+def seen(conn: Connection) -> set[tuple[str | bytes, int, float]]:
+    """(name, size, mtime) of every file seen, the name as `InboxFile.key`: a file matching one is
+    not read again."""
+    rows = conn.execute(select(files.c.path, files.c.raw_path, files.c.size, files.c.mtime))
+    return {(r.path if r.raw_path is None else bytes(r.raw_path), r.size, r.mtime) for r in rows}
 
 
 def files_by_hash(conn: Connection, digests: list[str]) -> dict[str, FileRow]:
@@ -58,6 +61,7 @@ def add_files(conn: Connection, rows: list[dict]) -> list[int]:
             "n_returns": 0,
             "receipt_due": False,
             "mail_due": False,
+            "raw_path": None,
             **row,
             "seen_at": stamp,
         }

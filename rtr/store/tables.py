@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -23,7 +24,10 @@ files = Table(
     "files",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("path", String(1024), nullable=False),  # relative to the inbox
+    Column("path", String(1024), nullable=False),  # relative to the inbox, as shown (valid UTF-8)
+    # the name's bytes on disk when they are not UTF-8 (`path` then shows them as U+FFFD): the key
+    # the file is known by, so it is neither lost nor read again
+    Column("raw_path", LargeBinary),
     Column("size", BigInteger, nullable=False),
     Column("mtime", Float, nullable=False),
     Column("sha256", String(64), nullable=False),
