@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from rtr.checking.rules import Thresholds
+from rtr.reading.emails import is_address
 from rtr.reading.workbook import Limits
 
 GUANGDONG = (
@@ -63,13 +64,12 @@ class ConfigError(ValueError):
 
 
 # An address a mail server takes: local@domain.tld (no spaces, one @, a dot in the domain).
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$")
 
 
 def is_email_address(text: str) -> bool:
     """`name@example.org`, or with a display name: `党建报表 <name@example.org>`."""
     _, address = parseaddr(text)
-    return bool(_ADDRESS.match(address)) and (address == text.strip() or text.strip().endswith(f"<{address}>"))
+    return is_address(address) and (address == text.strip() or text.strip().endswith(f"<{address}>"))
 
 
 class Section(BaseModel):

@@ -161,3 +161,24 @@ def pytest_sessionfinish(session, exitstatus):
     from tests import reliability
 
     reliability.write()
+
+
+# What `-m "not slow"` leaves out (the quick loop; `make test` runs everything): tests that start
+# Prefect, LibreOffice, PostgreSQL or the CLI and worker processes.
+_SLOW_MODULES = {
+    *("test_cli", "test_crash", "test_serve_live", "test_serve", "test_hostile", "test_bounded"),
+    *("test_postgres", "test_documents", "test_order", "test_flows"),
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        uses = set(getattr(item, "fixturenames", ()))
+        if (
+            module in _SLOW_MODULES
+            or uses & {"harness"}
+            or item.get_closest_marker("prefect")
+            or item.get_closest_marker("libreoffice")
+        ):
+            item.add_marker(pytest.mark.slow)

@@ -235,7 +235,7 @@ def test_like_for_like_compares_the_firms_accepted_in_both_periods():
     c = changes(this, that, "2023H2", like)
     assert c["basis"] == "like_for_like" and c["like_for_like"]["base_firms"] == 5 and c["firms_then"] == 6
     assert c["like_for_like"]["lawyers"] == {"delta": 5, "relative": pytest.approx(5 / 173)}  # A–E, one each
-    assert c["lawyers"]["delta"] == 238 - (173 + 200)  # the totals stay, as metrics.md asks
+    assert c["lawyers"]["delta"] == 238 - (173 + 200)  # the totals stay, as docs/metrics.md says
     assert set(c["like_for_like"]) == set(COUNT_KEYS) | {"base_firms"}
     gz = like_for_like(frame(FIXED), frame(before), *args, city="乙市")
     assert gz[2] == 3 and gz[0]["lawyers"] == 28 and gz[1]["lawyers"] == 25

@@ -24,6 +24,7 @@ from rtr.form.periods import Period
 from rtr.form.schema import Field
 from rtr.form.textnorm import cell_text
 from rtr.form.uscc import uscc_problem
+from rtr.reading.emails import is_address
 from rtr.reading.layouts import RawCell
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 LAW_FIRM_USCC_PREFIX = "31"  # 律师事务所's register code (W05)
 _MOBILE = re.compile(r"^(?:\+?86-?)?1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^\(?0\d{2,3}\)?-?\d{7,8}(?:(?:-|转|ext\.?|#)\d{1,6})?$", re.I)
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
 
 
 class Hit(NamedTuple):
@@ -305,5 +305,5 @@ def text_too_long(v: Values, t: Thresholds) -> Iterator[Hit]:
 @return_predicate("W12")
 def email_malformed(v: Values, t: Thresholds) -> Iterator[Hit]:
     email = v.contact_email
-    if email and not _EMAIL.match(str(email)):
+    if email and not is_address(str(email)):
         yield hit("contact_email", contact_email=email)

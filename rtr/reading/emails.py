@@ -5,10 +5,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# local@domain.tld, as return-form.md's W12 puts it; the local part's characters are RFC 5322's atext
+# local@domain.tld, as W12 in docs/rules.md puts it; the local part's characters are RFC 5322's atext
 _ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}$")
 # what separates several addresses in one cell: ; , 、 and spaces, in either width (NFKC has made them narrow)
 _SEPARATORS = re.compile(r"[;,、\s]+")
+
+
+def is_address(text: str) -> bool:
+    """Whether `text` is one address, local@domain.tld: the one test of config.toml's recipients,
+    the W12 rule and the roster's column."""
+    return bool(_ADDRESS.match(text))
 
 
 def normalise_email(text: object) -> str:

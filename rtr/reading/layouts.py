@@ -1,4 +1,4 @@
-"""Finding returns in a workbook's sheets: the form layout and the roster layout (return-form.md)."""
+"""Finding returns in a workbook's sheets: the form layout and the roster layout (docs/form.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every metric of metrics.md, for the province and each city, from the accepted returns. Pure.
+"""Every metric of docs/metrics.md, for the province and each city, from the accepted returns. Pure.
 
 `frame` builds a DataFrame from the accepted returns' values; `compute` takes one (or a city's
 slice) to a flat dict of metrics; `changes` compares two such dicts (环比 / 同比), totals and like

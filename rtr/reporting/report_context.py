@@ -580,7 +580,7 @@ def build_notice_context(
     submissions: list[dict],
     issue: Issue,
 ) -> dict:
-    """The one-page notice for a city with no accepted return (metrics.md)."""
+    """The one-page notice for a city with no accepted return (docs/metrics.md)."""
     m = metrics
     returned = sent_back(submissions)
     return _common(period, scope, issue) | {

@@ -1,4 +1,4 @@
-"""summary.json, as interface.md lays it out. Pure: store rows in, a JSON-ready dict out."""
+"""summary.json, as docs/interface.md lays it out. Pure: store rows in, a JSON-ready dict out."""
 
 from __future__ import annotations
 
