@@ -75,8 +75,12 @@ def write_outputs(
     with store.transaction() as conn:
         stored = [p for p in returns.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
         by_period = {p: returns.accepted_of_period(conn, p) for p in {*stored, period.id}}
-        submissions = [submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, period.id)]
-        unassigned = [submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, None)]
+        submissions = [
+            submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, period.id, values=False)
+        ]
+        unassigned = [
+            submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, None, values=False)
+        ]
         unreadable = ledger.unreadable_files(conn)
         file_ids = returns.file_ids_of_period(conn, period.id)
     step("aggregate")
