@@ -18,7 +18,7 @@ from flows.setup import Setup
 from rtr.config import ConfigError
 from rtr.form.periods import parse_period
 from rtr.reporting.charts import coverage_by_area, trend
-from rtr.reporting.metrics import compute, frame
+from rtr.reporting.metrics import UNKNOWN_CITY, compute, frame
 from rtr.reporting.report_context import Issue, build_context, build_notice_context, report_path
 
 TREND_RATES = {
@@ -110,6 +110,8 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
 
     rows = [(city, by_city[city]) for city in cfg.cities]
     images = charts(list(cfg.cities), [m for _, m in rows], province, "全省", None)
+    if UNKNOWN_CITY in by_city:  # returns sent back with no city: the table's rows add up to 合计
+        rows.append((UNKNOWN_CITY, by_city[UNKNOWN_CITY]))
     context = build_context(
         scope="全省",
         metrics=province,
@@ -136,8 +138,14 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
         if not by_city[city]["firms"]:
             if cfg.report.empty_city == "skip":
                 continue
+            missing = None if summary["missing"] is None else [f for f in summary["missing"] if f["city"] == city]
             notice = build_notice_context(
-                scope=city, period=data.period, metrics=by_city[city], submissions=submissions, issue=issue
+                scope=city,
+                period=data.period,
+                metrics=by_city[city],
+                submissions=submissions,
+                issue=issue,
+                missing=missing,
             )
             jobs.append(DocumentJob(template_path(setup, "city_notice", "city_notice.docx"), notice, {}, target))
             continue

@@ -13,7 +13,7 @@ from flows.files import flush_to_disk, sweep_stale_temps, write_atomic
 from flows.receipts import copy_receipts
 from flows.setup import Setup
 from rtr.form.periods import Period, parse_period
-from rtr.reporting.metrics import aggregate, changes, frame, like_for_like
+from rtr.reporting.metrics import aggregate, changes, frame, like_for_like, place
 from rtr.reporting.summary import build_summary, submission_record
 from rtr.store import Store, ledger, returns
 from rtr.workbooks.summary_workbook import build_summary_workbook
@@ -47,6 +47,8 @@ class PeriodData:
         out = {}
         for kind, other in (("hoh", self.period.previous()), ("yoy", self.period.year_before())):
             that = metrics(other.id)
+            if that is not None and not that["firms"]:
+                that = None  # nothing accepted there (a city that sent nothing): nothing to compare with
             like = None
             if that is not None and other.id in self.by_period and self.period.id in self.by_period:
                 args = (self.small_medium_max, self.own_org_min_full_members, city)
@@ -75,9 +77,11 @@ def write_outputs(
     with store.transaction() as conn:
         stored = [p for p in returns.periods_with_accepted(conn) if (q := parse_period(p)) is not None and q <= period]
         by_period = {p: returns.accepted_of_period(conn, p) for p in {*stored, period.id}}
-        submissions = [
-            submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, period.id, values=False)
-        ]
+        submissions = place(
+            [submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, period.id, values=False)],
+            cfg.cities,
+            roster,
+        )
         unassigned = [
             submission_record(r, path, fs) for r, path, fs in returns.period_returns(conn, None, values=False)
         ]

@@ -192,7 +192,7 @@ def rules_markdown(schema: FormSchema, catalogue: Catalogue = CATALOGUE, default
     lines += ["", "## Each rule", ""]
     for rule in catalogue:
         lines += [
-            f"### {rule.id} ({rule.severity})",
+            f"### {rule.titled()} ({rule.severity})",
             "",
             f"- When: {rule.summary}",
             f"- Fields: {_fields_text(rule, schema)}",

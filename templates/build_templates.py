@@ -301,9 +301,9 @@ UNREPORTED_TABLE = [
 SENT_BACK_TABLE = [
     ("序号", "{{ loop.index }}", 11),
     ("地市", "{{ r.city }}", 17),
-    ("律所名称", "{{ r.firm_name }}", 55),
-    ("统一社会信用代码", "{{ r.uscc }}", 47),
-    ("退回原因\n（审核规则）", "{{ r.rules }}", 26),
+    ("律所名称", "{{ r.firm_name }}", 42),
+    ("统一社会信用代码", "{{ r.uscc }}", 44),
+    ("退回原因", "{{ r.rules }}", 42),
 ]
 
 
@@ -373,11 +373,14 @@ def build(city: bool) -> Document:
         "截至{{ date }}，{{ scope }}共收到律师事务所{{ period_label }}党建工作情况半年报表{{ r.received }}份，采用{{ r.accepted }}份"
         "{% if n.rejected_returns %}，因不符合强制性审核要求退回待修改{{ r.rejected }}份{% endif %}"
         "{% if n.returns_other %}，另有{{ r.other }}份为同一律所重复报送或已被更正替代的报表{% endif %}。"
-        "{% if has_roster %}按律所名录，应报律所{{ m.expected_firms }}家，已报{{ m.reported_firms }}家，报送率{{ p.report_rate }}。{% endif %}"
+        "{% if has_roster %}按律所名录，应报律所{{ m.expected_firms }}家，其中报表已采用{{ m.reported_firms }}家"
+        "{% if n.roster_rejected %}、退回待修改{{ r.roster_rejected }}家{% endif %}{% if n.unreported %}、未报送{{ r.unreported }}家{% endif %}，"
+        "报送率（已采用的律所占应报律所的比例）{{ p.report_rate }}。{% endif %}"
         "{{ empty_note }}{{ compare_note }}"
     )
     p(
-        "截至{{ period_end }}，采用报表的律所共有执业律师{{ m.lawyers }}人{{ chg.lawyers }}，其中党员律师{{ m.members }}人{{ chg.members }}，党员律师占比{{ p.member_share }}{{ chg.member_share }}。"
+        "截至{{ period_end }}，采用报表的律所共有执业律师{{ m.lawyers }}人{{ chg.lawyers }}，"
+        "{% if n.members %}其中党员律师{{ m.members }}人{{ chg.members }}，党员律师占比{{ p.member_share }}{{ chg.member_share }}{% else %}尚无党员律师{% endif %}。"
         "{% if n.members_elsewhere %}党员律师中，组织关系不在本所的有{{ m.members_elsewhere }}人。{% endif %}"
         "{% if n.partners %}合伙人{{ m.partners }}人，其中党员合伙人{{ m.member_partners }}人，占{{ p.member_partner_share }}。{% endif %}"
     )
@@ -389,48 +392,67 @@ def build(city: bool) -> Document:
         "本期报送律所办理各类案件{{ m.cases }}件，实现业务收入{{ m.revenue }}。"
     )
     p(
-        "党组织设置方面，单独建立党组织的律所{{ m.org_own }}家{% if org_text %}（{{ org_text }}）{% endif %}{{ chg.org_own }}，单独组建率{{ p.own_org_rate }}{{ chg.own_org_rate }}；"
-        "由联合党支部覆盖的律所{{ m.org_joint }}家{{ chg.org_joint }}；尚未建立党组织的律所{{ m.org_none }}家"
-        "{% if n.org_none %}，其中已选派党建工作指导员的{{ m.instructor_firms }}家{% endif %}。"
+        "党组织设置方面，{% if n.org_own %}单独建立党组织的律所{{ m.org_own }}家{% if org_text %}（{{ org_text }}）{% endif %}{{ chg.org_own }}，单独组建率{{ p.own_org_rate }}{{ chg.own_org_rate }}"
+        "{% else %}尚无单独建立党组织的律所{% endif %}；"
+        "{% if n.org_joint %}由联合党支部覆盖的律所{{ m.org_joint }}家{{ chg.org_joint }}；{% endif %}"
+        "{% if n.org_none %}尚未建立党组织的律所{{ m.org_none }}家"
+        "{% if n.instructor_firms == n.org_none %}，{% if n.org_none > 1 %}均{% endif %}已选派党建工作指导员{% elif n.instructor_firms %}，其中已选派党建工作指导员的{{ m.instructor_firms }}家{% else %}，{% if n.org_none > 1 %}均{% endif %}未选派党建工作指导员{% endif %}"
+        "{% else %}各律所均已建立党组织或由联合党支部覆盖{% endif %}。"
         "党的组织覆盖率{{ p.org_coverage_rate }}{{ chg.org_coverage_rate }}；党的工作覆盖率{{ p.work_coverage_rate }}{{ chg.work_coverage_rate }}。"
         "{% if n.firms_3plus %}正式党员{{ threshold }}人以上的律所{{ m.firms_3plus }}家，其中已单独建立党组织的占{{ p.should_build_rate }}。{% endif %}"
     )
     p("二、主要做法和成效", H1)
-    p(f"（一）{_choice(*HEADINGS['sanjin'])}。", H2)
+    # Sections number themselves (sec): one with nothing to report (no firm with its own
+    # organisation: no 一肩挑) is left out. A figure that is 0 is not listed as something done:
+    # `[n.x and '…%s…' % m.x, …]|select|join('、')` keeps the parts that are not 0.
+    # Inside a tag docxtpl turns “” into "": the context's q holds them.
+    p("{%p set sec = namespace(i=0) %}")
+    p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['sanjin'])}。", H2)
     p(
-        "党建工作写入律所章程的律所{{ m.charter_firms }}家，占{{ p.charter_rate }}{{ chg.charter_rate }}；"
-        "{% if n.org_own %}党组织书记进入律所管理层的{{ m.secretary_in_management_firms }}家，占单独建立党组织律所的{{ p.secretary_in_management_rate }}{{ chg.secretary_in_management_rate }}；{% endif %}"
-        "党建工作经费列入律所预算的{{ m.funds_in_budget_firms }}家，占{{ p.funds_in_budget_rate }}{{ chg.funds_in_budget_rate }}。本期党建工作经费共{{ m.funds }}。"
+        "{% if n.charter_firms %}党建工作写入律所章程的律所{{ m.charter_firms }}家，占{{ p.charter_rate }}{{ chg.charter_rate }}{% else %}尚无律所将党建工作写入章程{% endif %}；"
+        "{% if n.org_own %}{% if n.secretary_in_management_firms %}党组织书记进入律所管理层的{{ m.secretary_in_management_firms }}家，占单独建立党组织律所的{{ p.secretary_in_management_rate }}{{ chg.secretary_in_management_rate }}"
+        "{% else %}党组织书记均未进入律所管理层{% endif %}；{% endif %}"
+        "{% if n.funds_in_budget_firms %}党建工作经费列入律所预算的{{ m.funds_in_budget_firms }}家，占{{ p.funds_in_budget_rate }}{{ chg.funds_in_budget_rate }}{% else %}尚无律所将党建工作经费列入预算{% endif %}。"
+        "{% if n.funds %}本期党建工作经费共{{ m.funds }}。{% endif %}"
     )
-    p(f"（二）{_choice(*HEADINGS['yijiantiao'])}。", H2)
+    p("{%p if n.org_own %}")
+    p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['yijiantiao'])}。", H2)
     p(
-        "{% if n.org_own %}单独建立党组织的律所中，党组织书记由律所主任担任的{{ m.yijiantiao_firms }}家，“一肩挑”比例{{ p.yijiantiao_rate }}{{ chg.yijiantiao_rate }}。"
-        "{% else %}本期没有单独建立党组织的律所。{% endif %}"
+        "单独建立党组织的律所中，{% if n.yijiantiao_firms %}党组织书记由律所主任担任的{{ m.yijiantiao_firms }}家，“一肩挑”比例{{ p.yijiantiao_rate }}{{ chg.yijiantiao_rate }}"
+        "{% else %}尚无党组织书记由律所主任担任的{% endif %}。"
     )
+    p("{%p endif %}")
     p(
-        "（三）{% if org_life == 'good' %}组织生活规范开展{% elif org_life == 'weak' %}组织生活规范化有待加强{% else %}开展组织生活{% endif %}。",
+        "（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）{% if org_life == 'good' %}组织生活规范开展{% elif org_life == 'weak' %}组织生活规范化有待加强{% else %}开展组织生活{% endif %}。",
         H2,
     )
     p(
-        "召开支部党员大会{{ m.member_meetings }}次、支部委员会会议{{ m.committee_meetings }}次、党小组会{{ m.group_meetings }}次，讲党课{{ m.party_lectures }}次{{ chg.party_lectures }}，"
-        "开展主题党日活动{{ m.theme_days }}次{{ chg.theme_days }}，党员教育培训{{ m.training }}人次；开展民主评议党员的律所{{ m.appraisal_firms }}家。"
-        "建有示范党员活动场所的律所{{ m.venue_demo }}家、标准党员活动场所的{{ m.venue_standard }}家。"
+        "{% set meetings = [n.member_meetings and '支部党员大会%s次' % m.member_meetings, n.committee_meetings and '支部委员会会议%s次' % m.committee_meetings, n.group_meetings and '党小组会%s次' % m.group_meetings]|select|join('、') %}"
+        "{% set life = [meetings and '召开' ~ meetings, n.party_lectures and '讲党课%s次%s' % (m.party_lectures, chg.party_lectures), n.theme_days and '开展主题党日活动%s次%s' % (m.theme_days, chg.theme_days), n.training and '党员教育培训%s人次' % m.training, n.appraisal_firms and '开展民主评议党员的律所%s家' % m.appraisal_firms]|select|join('，') %}"
+        "{% set venues = [n.venue_demo and '示范党员活动场所的律所%s家' % m.venue_demo, n.venue_standard and '标准党员活动场所的律所%s家' % m.venue_standard]|select|join('、') %}"
+        "{% if life %}{{ life }}。{% else %}本期采用的报表未填报组织生活开展情况。{% endif %}"
+        "{% if venues %}建有{{ venues }}。{% endif %}"
         "{% if org_life == 'weak' %}各党组织落实“三会一课”制度还不平衡。{% endif %}"
     )
-    p(f"（四）{_choice(*HEADINGS['development'])}。", H2)
+    p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['development'])}。", H2)
     p(
-        "本期发展党员{{ m.new_members }}人{{ chg.new_members }}，现有预备党员{{ m.probationary }}人、入党积极分子{{ m.activists }}人，递交入党申请书的{{ m.applicants }}人。"
+        "{% set pipeline = [n.probationary and '预备党员%s人' % m.probationary, n.activists and '入党积极分子%s人' % m.activists]|select|join('、') %}"
+        "{% if n.new_members %}本期发展党员{{ m.new_members }}人{{ chg.new_members }}{% else %}本期未发展党员{{ chg.new_members }}{% endif %}"
+        "{% if pipeline %}，现有{{ pipeline }}{% endif %}{% if n.applicants %}，递交入党申请书的{{ m.applicants }}人{% endif %}。"
     )
-    p(f"（五）{_choice(*HEADINGS['service'])}。", H2)
+    p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['service'])}。", H2)
     p(
-        "办理法律援助案件{{ m.legal_aid }}件{{ chg.legal_aid }}，其中党员律师办理{{ m.legal_aid_by_members }}件；开展公益法律服务活动{{ m.pro_bono }}次{{ chg.pro_bono }}，提供公益法律咨询{{ m.consultations }}人次；"
-        "担任村（社区）法律顾问{{ m.village_advisers }}个、党政机关法律顾问{{ m.gov_advisers }}家，为企业开展“法律体检”{{ m.enterprise_checkups }}家，参与信访接待和矛盾纠纷调处{{ m.petitions }}件，开展法治宣讲{{ m.lectures }}场。"
+        "{% set aid = [n.legal_aid and '办理法律援助案件%s件%s' % (m.legal_aid, chg.legal_aid) ~ ('，其中党员律师办理%s件' % m.legal_aid_by_members if n.legal_aid_by_members else ''), n.pro_bono and '开展公益法律服务活动%s次%s' % (m.pro_bono, chg.pro_bono), n.consultations and '提供公益法律咨询%s人次' % m.consultations]|select|join('，') %}"
+        "{% set advice = [n.village_advisers and '担任村（社区）法律顾问%s个' % m.village_advisers, n.gov_advisers and '担任党政机关法律顾问%s家' % m.gov_advisers, n.enterprise_checkups and '为企业开展%s法律体检%s%s家' % (q[0], q[1], m.enterprise_checkups), n.petitions and '参与信访接待和矛盾纠纷调处%s件' % m.petitions, n.lectures and '开展法治宣讲%s场' % m.lectures]|select|join('，') %}"
+        "{% set service = [aid, advice]|select|join('；') %}"
+        "{% if service %}{{ service }}。{% else %}本期采用的报表未填报服务大局情况。{% endif %}"
     )
-    p(f"（六）{_choice(*HEADINGS['conduct'])}。", H2)
+    p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['conduct'])}。", H2)
     p(
-        "本期报送律所受到投诉{{ m.complaints }}件{{ chg.complaints }}，律师受到行业处分或行政处罚{{ m.sanctions }}人次{{ chg.sanctions }}。"
+        "{% if n.complaints %}本期报送律所受到投诉{{ m.complaints }}件{{ chg.complaints }}{% else %}本期报送律所未受到投诉{{ chg.complaints }}{% endif %}，"
+        "{% if n.sanctions %}律师受到行业处分或行政处罚{{ m.sanctions }}人次{{ chg.sanctions }}{% else %}没有律师受到行业处分或行政处罚{% endif %}。"
     )
-    p("（七）特色做法。", H2)
+    p("（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）特色做法。", H2)
     p("{%p if highlights %}")
     p("各律所结合实际探索形成了一批特色做法，现摘录{{ highlights_count }}例如下。", KEEP)
     p("{%p for h in highlights %}")
@@ -453,11 +475,21 @@ def build(city: bool) -> Document:
     p("本期报表未反映出突出问题。")
     p("{%p endif %}")
     p("四、下半年工作安排", H1)
+    # the plan says what this half-year's figures call for (w: warnings by rule)
     p(
-        "（一）持续推进党的组织和工作全覆盖。对正式党员{{ threshold }}人以上尚未单独建立党组织的律所逐一督促落实，对暂不具备条件的律所全部选派党建工作指导员。"
+        "（一）持续推进党的组织和工作全覆盖。"
+        "{% if w.W01 %}对正式党员{{ threshold }}人以上尚未单独建立党组织的律所逐一督促落实{% elif n.org_own %}巩固单独组建成果{% else %}推动具备条件的律所单独建立党组织{% endif %}，"
+        "{% if w.W03 %}对暂不具备建立党组织条件的律所全部选派党建工作指导员{% elif n.org_joint %}推动联合党支部规范运行{% else %}对新设立的律所及时跟进党的组织和工作覆盖{% endif %}。"
     )
-    p("（二）严格规范组织生活。督促各律所党组织落实“三会一课”、主题党日、民主评议党员等制度。")
-    p("（三）提高报表质量。各地要指导律所按时、准确填报，对退回的报表督促及时修改重报。", KEEP)
+    p(
+        "（二）严格规范组织生活。{% if w.W07 %}对未达到“三会一课”基本要求的{{ w.W07 }}家律所党组织加强督促指导，{% endif %}"
+        "督促各律所党组织落实“三会一课”、主题党日、民主评议党员等制度。"
+    )
+    p(
+        "（三）提高报表质量。{% if is_province %}各地要指导{% else %}指导{% endif %}律所按时、准确填报"
+        "{% if n.rejected_returns %}，对退回的报表督促及时修改重报{% endif %}{% if n.unreported %}，督促未报送的律所尽快报送{% endif %}。",
+        KEEP,
+    )
     p("", KEEP)
     p("附件：{{ attachments[0].n }}.{{ attachments[0].name }}", ATTACH_NOTE)
     p("{%p for a in attachments[1:] %}")
@@ -522,12 +554,13 @@ def build_notice() -> Document:
     p("")
     p(
         "截至{{ date }}，{% if received %}共收到{{ scope }}律师事务所{{ period_label }}党建工作情况半年报表{{ r.received }}份，"
-        "{% if received > 1 %}均{% endif %}未通过强制性审核{% if rules %}（审核规则{{ rules }}）{% endif %}，已退回律所修改，尚未重新报送。"
+        "{% if received > 1 %}均{% endif %}未通过强制性审核{% if rules %}（{{ rules }}）{% endif %}，已退回律所修改，尚未重新报送。"
         "{% else %}未收到{{ scope }}律师事务所报送的{{ period_label }}党建工作情况半年报表。{% endif %}"
         "本期{{ scope }}没有可汇总的报表，因此不形成{{ scope }}律师行业党建工作情况报告。"
     )
     p(
-        "{% if has_roster %}按律所名录，{{ scope }}应报送半年报表的律师事务所{{ m.expected_firms }}家，名单见汇总表“未报送名单”。{% endif %}"
+        "{% if has_roster %}按律所名录，{{ scope }}应报送半年报表的律师事务所{{ m.expected_firms }}家"
+        "{% if unreported %}，其中尚未报送的{{ unreported }}家：{{ unreported_names }}{% endif %}。{% endif %}"
         "请督促辖区律师事务所尽快报送{% if contact %}，有关事项请联系{{ contact }}{% endif %}。"
     )
     p("")

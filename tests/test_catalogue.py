@@ -135,7 +135,7 @@ def test_renaming_a_field_in_form_toml_does_not_switch_its_rules_off_silently():
 
 
 def test_the_catalogue_refuses_what_it_does_not_know():
-    ok = 'id = "X01"\nseverity = "warning"\nfields = ["uscc"]\nexplain = "x"\nmessage = "x"\n'
+    ok = 'id = "X01"\ntitle = "x"\nseverity = "warning"\nfields = ["uscc"]\nexplain = "x"\nmessage = "x"\n'
     assert parse_catalogue("[[rule]]\n" + ok)["X01"].messages == {DEFAULT_MESSAGE: "x"}
     with pytest.raises(ValueError, match="unknown keys: treshold"):
         parse_catalogue("[[rule]]\n" + ok + "treshold = 1\n")
@@ -143,6 +143,15 @@ def test_the_catalogue_refuses_what_it_does_not_know():
         parse_catalogue("[[rule]]\n" + ok.replace('"warning"', '"notice"'))
     with pytest.raises(ValueError, match="twice"):
         parse_catalogue("[[rule]]\n" + ok + "[[rule]]\n" + ok)
+    with pytest.raises(ValueError, match="title"):
+        parse_catalogue("[[rule]]\n" + ok.replace('title = "x"\n', ""))
+
+
+def test_every_rule_has_a_title_lists_can_show():
+    titles = [rule.titled(4) for rule in CATALOGUE]
+    assert CATALOGUE["E06"].titled() == "E06 党员律师数大于执业律师数"
+    assert "E08 单独建立党组织但正式党员不足4人" in titles
+    assert all("{" not in t for t in titles) and len(set(titles)) == len(titles)
 
 
 def test_explanations_fill_in_thresholds_fields_and_groups(schema):

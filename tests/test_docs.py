@@ -35,4 +35,4 @@ def test_rules_doc_lists_every_rule_with_fields_thresholds_and_explanation(schem
             assert f"`{key}` = {getattr(defaults, key)}" in row
         if isinstance(rule.fields, tuple):
             assert all(f"`{k}`" in row for k in rule.fields), rule.id
-        assert f"### {rule.id} ({rule.severity})" in text
+        assert f"### {rule.titled()} ({rule.severity})" in text

@@ -32,6 +32,7 @@ from openpyxl import load_workbook as ox_load
 from flows.documents import plan_documents, write_documents
 from flows.setup import load_setup
 from rtr.form.periods import Period
+from rtr.reporting.metrics import UNKNOWN_CITY
 from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes
 from tests.helpers import drop, in_folder, run_report
@@ -163,7 +164,15 @@ def test_received_accepted_sent_back_come_first_and_counts_compare_like_for_like
     m = s["metrics"]
     first = section(text, "一、基本情况", "截至2024年6月30日")
     assert f"共收到律师事务所2024年上半年党建工作情况半年报表{m['returns_received']}份，采用{m['firms']}份" in first
-    assert f"按律所名录，应报律所{m['expected_firms']}家，已报{m['reported_firms']}家" in first
+    # 应报 = 已采用 + 退回待修改 + 未报送 over the roster, and 报送率 says what it divides
+    roster = re.search(
+        r"应报律所(\d+)家，其中报表已采用(\d+)家(?:、退回待修改(\d+)家)?(?:、未报送(\d+)家)?，报送率（已采用", first
+    )
+    assert roster and (int(roster[1]), int(roster[2])) == (m["expected_firms"], m["reported_firms"])
+    assert int(roster[1]) == sum(int(g or 0) for g in roster.groups()[1:])
+    assert int(roster[4] or 0) == len(
+        [f for f in s["missing"] if f["firm_name"] not in {x["firm_name"] for x in s["submissions"]}]
+    )
     base = s["changes"]["yoy"]["like_for_like"]["base_firms"]
     assert s["changes"]["yoy"]["basis"] == "like_for_like" and f"同口径计算（均为{base}家）" in first
     lawyers = s["changes"]["yoy"]["like_for_like"]["lawyers"]
@@ -187,6 +196,22 @@ def test_no_paragraph_appears_twice(made, office):
             assert text.count("均持平") <= 2 and text.count("持平") <= 4, name
 
 
+ZERO_DONE = re.compile(r"(?<![\d.,])0(家|份|项|人次|人|个|次|件|场)")
+
+
+def test_no_zero_is_stated_as_something_done(made, office):
+    """A small city's report said 召开支部委员会会议0次、开展民主评议党员的律所0家、本期发展党员0人:
+    a 0 is left out, or said in words (尚无、未、没有)."""
+    for result, _ in (made, office):
+        for name, text in documents_of(result).items():
+            if "二、主要做法和成效" not in text:
+                continue  # the one-page notice
+            body = section(text, "一、基本情况", "附件：")
+            assert not ZERO_DONE.search(body), (name, body[max(0, ZERO_DONE.search(body).start() - 40) :][:80])
+            headings = re.findall(r"（[一二三四五六七八九十]+）", section(text, "二、主要做法和成效", "三、存在问题"))
+            assert headings == [f"（{c}）" for c in "一二三四五六七八九十"[: len(headings)]], name  # no gap
+
+
 def test_problems_are_only_what_exists_and_trace_to_the_summary_workbook(made, office):
     for result, _ in (made, office):
         texts = documents_of(result)
@@ -198,10 +223,13 @@ def test_problems_are_only_what_exists_and_trace_to_the_summary_workbook(made, o
         problems = section(text, "三、存在问题", "四、下半年工作安排")
         sheet = ox_load(result.folder / "汇总表.xlsx")["全省汇总"]
         rows = {str(r[0].value): r[1].value for r in sheet.iter_rows(min_row=4) if r[0].value}
-        quality = re.search(r"已采用的报表中有([\d,]+)份存在需核实说明的问题，共([\d,]+)项", problems)
+        # "共N项" only when it says more than the number of returns ("（每份1项）" otherwise)
+        quality = re.search(r"已采用的报表中有([\d,]+)份存在需核实说明的问题(?:，共([\d,]+)项|（每份1项）)", problems)
+        assert (quality is not None) == bool(rows["核实性问题（项）"])
         if quality:
             assert int(quality[1].replace(",", "")) == rows["有核实性问题的报表（份）"]
-            assert int(quality[2].replace(",", "")) == rows["核实性问题（项）"]
+            assert int((quality[2] or quality[1]).replace(",", "")) == rows["核实性问题（项）"]
+            assert quality[2] is None or quality[2] != quality[1]
         issues = ox_load(result.folder / "汇总表.xlsx")["审核问题"]
         warned = sum(
             1 for r in issues.iter_rows(min_row=2, values_only=True) if r[4] == "已采用" and r[6] == "核实性审核"
@@ -229,8 +257,16 @@ def test_a_city_without_accepted_returns_gets_a_one_page_notice(office):
     m = result.summary["by_city"]["韶关市"]
     assert m["firms"] == 0 and m["returns_received"] == 1
     assert notice.startswith("2024年上半年韶关市律师事务所\n党建工作情况报表报送情况说明\n")
-    assert "共收到韶关市律师事务所2024年上半年党建工作情况半年报表1份，未通过强制性审核（审核规则E13）" in notice
+    assert (
+        "共收到韶关市律师事务所2024年上半年党建工作情况半年报表1份，未通过强制性审核（E13 已建立党组织但党员律师数为0）"
+        in notice
+    )
     assert f"韶关市应报送半年报表的律师事务所{m['expected_firms']}家" in notice
+    # the city gets no 汇总表: the firms that sent nothing are named in the notice itself
+    never = [f["firm_name"] for f in result.summary["missing"] if f["city"] == "韶关市"]
+    sent = {s["firm_name"] for s in result.summary["submissions"]}
+    named = [n for n in never if n not in sent]
+    assert named and f"其中尚未报送的{len(named)}家：{'、'.join(named)}。" in notice and "汇总表" not in notice
     assert "省律师行业党委办公室 张敏 020-83838383" in notice and "中共广东省律师行业委员会\n2024年7月20日" in notice
     assert (
         "0家" not in notice
@@ -265,8 +301,9 @@ def test_unreported_and_sent_back_are_listed_apart(office):
     back = [(r.cells[1].text, r.cells[2].text, r.cells[4].text) for r in sent_back.rows[1:]]
     submitted = {s["firm_name"] for s in result.summary["submissions"]}
     assert never and not never & submitted  # nobody who sent a return is listed as not reporting
-    assert back and all(re.fullmatch(r"E\d\d(、E\d\d)*", rules) for _, _, rules in back)
-    order = [*OFFICE_CITIES, "未识别"]
+    titled = r"E\d\d [^；E]+"  # each rule by id and title: the office reads what to fix
+    assert back and all(re.fullmatch(rf"{titled}(；{titled})*", rules) for _, _, rules in back)
+    order = [*OFFICE_CITIES, UNKNOWN_CITY]
     assert [order.index(c) for c, _, _ in back] == sorted(order.index(c) for c, _, _ in back)
     rejected = {s["firm_name"] or "（未填写）" for s in result.summary["submissions"] if s["status"] == "rejected"}
     assert {name for _, name, _ in back} <= rejected
@@ -422,3 +459,18 @@ def test_email_body_states_the_figures_in_the_documents_style():
     assert "采用律所报表 1,745 份，党的组织覆盖率 87.4%" in text
     _, empty = render_texts("", body, common | {"firms": 0, "org_coverage_rate": "—", "work_coverage_rate": "—"})
     assert "没有采用的律所报表，附件为报送情况说明" in empty and "—" not in empty and "0 份" not in empty
+
+
+def test_the_summary_workbook_lists_by_city_in_the_configured_order_and_adds_up(office):
+    result, _ = office
+    wb = ox_load(result.folder / "汇总表.xlsx")
+    order = [*OFFICE_CITIES, UNKNOWN_CITY]
+    for sheet, first in (("审核问题", 2), ("未报送名单", 3)):
+        listed = [r[0] for r in wb[sheet].iter_rows(min_row=first, values_only=True) if r[0] in order]
+        assert len(set(listed)) >= 3, sheet
+        assert [order.index(c) for c in listed] == sorted(order.index(c) for c in listed), sheet
+    # 分地市: every city, then （地市不明） for returns without one, adding up to 合计
+    rows = list(wb["分地市"].iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows] == [*OFFICE_CITIES, UNKNOWN_CITY, "合计"]
+    for col in (1, 2, 3):  # 收到, 采用, 退回待修改
+        assert sum(r[col] or 0 for r in rows[:-1]) == rows[-1][col], col

@@ -201,6 +201,24 @@ def test_resubmission_supersedes_and_rewrites_the_old_receipt(setup, tmp_path, s
     assert statuses["a（更正）.xlsx"] == "accepted" and statuses["a（再次）.xlsx"] == "rejected"
 
 
+def test_a_slip_of_the_period_counts_as_sent_back_for_the_half_year_being_collected(setup, tmp_path, schema):
+    july = date(2024, 7, 20)  # 2024H1 is being collected
+    drop(tmp_path / "inbox", "typo.xlsx", form_bytes(schema, clean_values() | {"period": "2029年上半年"}))
+    other = {"period": "2024年第三季度", "uscc": valid_uscc("31440000MD0999999")}
+    drop(tmp_path / "inbox", "blank.xlsx", form_bytes(schema, clean_values() | other))
+    intake(setup, tmp_path, today=july)
+    rows = {r["path"]: (r["period"], r["status"]) for r in table(tmp_path, returns)}
+    assert rows == {"typo.xlsx": ("2024H1", "rejected"), "blank.xlsx": ("2024H1", "rejected")}
+    assert not (tmp_path / "out/2029H1").exists()  # no 报送进度 of a half-year nobody collects
+    assert "本期报送的是2024年上半年的报表" in receipt_text(tmp_path / "回执/typo_回执.xlsx")
+    # the corrected return counts instead of the slip
+    corrected = clean_values() | {"filled_date": date(2024, 7, 20)}
+    drop(tmp_path / "inbox", "typo（更正）.xlsx", form_bytes(schema, corrected))
+    intake(setup, tmp_path, today=july)
+    statuses = {r["path"]: r["status"] for r in table(tmp_path, returns)}
+    assert statuses["typo（更正）.xlsx"] == "accepted" and statuses["typo.xlsx"] == "superseded"
+
+
 def test_w08_against_the_stored_previous_half_year(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "2023H2.xlsx", form_bytes(schema, clean_values() | {"period": "2023H2", "lawyers": 15}))
     drop(tmp_path / "inbox", "2024H1.xlsx", form_bytes(schema, clean_values()))

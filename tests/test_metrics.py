@@ -11,11 +11,13 @@ from rtr.reporting.metrics import (
     COUNT_KEYS,
     RATES,
     SUBMISSION_KEYS,
+    UNKNOWN_CITY,
     aggregate,
     changes,
     compute,
     frame,
     like_for_like,
+    place,
     received,
     sent_back,
 )
@@ -315,7 +317,7 @@ def test_changes_with_and_without_history():
     assert changes(now, None, "2023H2") is None
     empty = compute(frame([]))
     assert changes(now, empty, "2023H2")["firms"] == {"delta": 6, "relative": None}
-    assert changes(now, empty, "2023H2")["member_share"] == {"delta_pp": None}
+    assert changes(now, empty, "2023H2")["member_share"] == {"delta_pp": None, "shown_pp": None}
 
 
 ORGS = ("单独党支部", "党总支", "党委", "联合党支部", "未建立")
@@ -353,3 +355,36 @@ def test_cities_add_up_to_the_province(values):
     for key in COUNT_KEYS:
         total = sum(by_city[c][key] for c in CITIES)
         assert total == pytest.approx(province[key], abs=0.011), key
+
+
+def test_returns_without_a_city_are_placed_by_the_roster_else_apart():
+    subs = [
+        {"uscc": "A", "city": "广州市", "status": "accepted", "file": "a", "findings": []},
+        {
+            "uscc": "B",
+            "city": None,
+            "status": "rejected",
+            "file": "b",
+            "findings": [{"rule": "E05", "severity": "error"}],
+        },
+        {
+            "uscc": None,
+            "city": None,
+            "status": "rejected",
+            "file": "c",
+            "findings": [{"rule": "E03", "severity": "error"}],
+        },
+    ]
+    roster = [RosterFirm("B", "乙所", "深圳市"), RosterFirm("A", "甲所", "深圳市")]
+    placed = place(subs, ("广州市", "深圳市"), roster)
+    # the city a return names wins; the roster's fills a missing one; else （地市不明）
+    assert [s["city"] for s in placed] == ["广州市", "深圳市", UNKNOWN_CITY]
+    assert subs[1]["city"] is None  # the records given are not changed
+    values = [{"uscc": "A", "firm_name": "甲所", "city": "广州市", "lawyers": 3}]
+    province, by_city = aggregate(values, ("广州市", "深圳市"), 50, None, submissions=placed)
+    assert list(by_city) == ["广州市", "深圳市", UNKNOWN_CITY]
+    for key in ("returns_received", "returns_accepted", "returns_rejected"):
+        assert sum(m[key] for m in by_city.values()) == province[key], key
+    assert by_city[UNKNOWN_CITY]["firms"] == 0 and by_city[UNKNOWN_CITY]["returns_rejected"] == 1
+    # nothing without a city: no such entry
+    assert list(aggregate(values, ("广州市", "深圳市"), 50, None, submissions=placed[:2])[1]) == ["广州市", "深圳市"]

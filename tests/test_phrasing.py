@@ -7,6 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rtr.reporting.metrics import shown_pp
 from rtr.reporting.phrasing import (
     against_label,
     amount,
@@ -56,6 +57,10 @@ def test_a_count_is_a_percentage_from_a_base_of_100_and_absolute_below():
     )
     assert single_phrase("yoy", {"delta_pp": 0.01}, **rate) == "与上年同期持平"
     assert single_phrase("yoy", {"delta_pp": None}, **rate) == ""
+    # 88.14% against 88.08%: both print as 88.1%, so the reader sees no change
+    a, b = 0.8814, 0.8808
+    assert single_phrase("yoy", {"delta_pp": (a - b) * 100, "shown_pp": shown_pp(a, b)}, **rate) == "与上年同期持平"
+    assert shown_pp(0.8816, 0.8804) == 0.2 and shown_pp(None, 0.5) is None
 
 
 def test_both_comparisons_said_once():

@@ -202,7 +202,7 @@ def test_progress_workbook_without_a_roster_says_why_no_missing_list():
     p = build_progress(P, CITIES, None, RETURNS)
     wb = ox_load(io.BytesIO(build_progress_workbook(p, "t", "now")))
     assert list(_sheet_text(wb["报送进度"])[-1]) == [TOTAL, "—", 2, 1, "—", "—", "—"]
-    assert "未配置律所名录" in _sheet_text(wb["未报送名单"])[3][0]
+    assert "未提供律所名录" in _sheet_text(wb["未报送名单"])[3][0]
 
 
 def test_a_citys_missing_list():

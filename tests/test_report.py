@@ -13,7 +13,7 @@ from openpyxl import load_workbook as ox_load
 from flows.setup import load_setup
 from rtr.form.periods import Period
 from rtr.reading.roster import RosterFirm
-from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, SUBMISSION_KEYS
+from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, SUBMISSION_KEYS, UNKNOWN_CITY
 from rtr.workbooks.summary_workbook import CITY_COLUMNS
 from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes, valid_uscc
@@ -51,7 +51,10 @@ def test_summary_has_every_key_and_rerun_is_identical(setup, tmp_path, schema):
     assert set(first["metrics"]) == {*COUNT_KEYS, *RATES, *SUBMISSION_KEYS, *RECEIVED_KEYS} - {"missing"}
     assert first["metrics"]["returns_received"] == len(first["submissions"])
     assert first["metrics"]["returns_accepted"] == first["metrics"]["firms"]
-    assert list(first["by_city"]) == list(setup.config.cities)
+    # every configured city, then （地市不明） for returns sent back without a city: the rows add up
+    assert list(first["by_city"]) == [*setup.config.cities, UNKNOWN_CITY]
+    for key in RECEIVED_KEYS:
+        assert sum(c[key] for c in first["by_city"].values()) == first["metrics"][key], key
     assert first["changes"] == {"hoh": None, "yoy": None} and first["missing"] is None
     statuses = {s["status"] for s in first["submissions"]}
     assert statuses == {"accepted", "rejected", "superseded"}
@@ -78,7 +81,7 @@ def test_changes_against_stored_history_and_roster(setup, tmp_path, schema):
     s = report(setup, tmp_path, roster=roster).summary
     assert s["changes"]["hoh"]["period"] == "2023H2" and s["changes"]["hoh"]["lawyers"] == {"delta": 5, "relative": 0.2}
     assert s["changes"]["yoy"]["period"] == "2023H1" and s["changes"]["yoy"]["lawyers"]["delta"] == 10
-    assert s["changes"]["hoh"]["own_org_rate"] == {"delta_pp": 0.0}
+    assert s["changes"]["hoh"]["own_org_rate"] == {"delta_pp": 0.0, "shown_pp": 0.0}
     assert s["metrics"]["expected_firms"] == 2 and s["metrics"]["report_rate"] == 0.5
     assert s["missing"] == [{"uscc": "31440000MD000000X", "firm_name": "未报所", "city": "深圳市"}]
     assert s["by_city"]["深圳市"]["expected_firms"] == 1 and s["by_city"]["深圳市"]["reported_firms"] == 0
@@ -97,6 +100,7 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     detail = wb["律所明细"]
     values = [c.value for c in detail[2]]
     assert "信达&合诚<联合>律师事务所" in values
+    assert "2024年上半年" in values and "2024H1" not in values  # the period as the form says it
     formula_like = next(c for c in detail[2] if c.value == '=HYPERLINK("http://x")')
     assert formula_like.data_type == "s"
     assert detail.freeze_panes == "B2"  # the header row and the firm's name stay in sight
@@ -107,16 +111,24 @@ def test_workbook_sheets_numbers_and_hostile_text(setup, tmp_path, schema):
     assert rate_cell.value == 1.0 and rate_cell.number_format == "0.0%"
     issues = wb["审核问题"]
     assert issues.auto_filter.ref and any(c.value == "W07" for row in issues.iter_rows() for c in row)
+
     # printed: landscape where wide, fit to width, header rows on every page, the 合计 row out of the filter
     last = city.max_row
     assert city.cell(last, 1).value == "合计" and city.auto_filter.ref.endswith(str(last - 1))
     assert city.page_setup.orientation == "landscape" and city.sheet_properties.pageSetUpPr.fitToPage
-    assert city.print_title_rows == "$1:$1" and city.print_title_cols == "$A:$A"
+    assert city.print_title_rows == "$1:$2" and city.print_title_cols == "$A:$A"  # the title and the heads
+    assert str(city.cell(1, 1).value).endswith("（分地市）")
+    # heads break between words, never inside one; no roster: no empty 应报 / 报送率 columns
+    heads = [str(c.value) for c in city[2]]
+    assert "党的组织\n覆盖率" in heads and "报送率" not in heads and all(len(h) <= 12 for h in heads)
     assert detail.print_title_rows == "$1:$1" and detail.page_setup.orientation == "landscape"
+    # one line a firm, printed smaller: a firm's row is never made taller than its text needs
+    assert int(detail.page_setup.scale) == 70
+    assert all(detail.row_dimensions[r].height in (None, 15) for r in range(2, detail.max_row + 1))
     assert issues.page_setup.orientation == "landscape" and issues.print_title_rows == "$1:$1"
     summary_sheet = wb["全省汇总"]
     heads = [c.value for c in summary_sheet[3]]
-    assert heads == ["指标", "本期", "较上年下半年", "较上年下半年增减率", "较上年同期", "较上年同期增减率"]
+    assert heads == ["指标", "本期", "较上年下半年", "较上年下半年\n增减率", "较上年同期", "较上年同期\n增减率"]
     texts = [c.value for row in summary_sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(t in COUNT_KEYS or t in RATES for t in texts)  # Chinese names only
     assert summary_sheet.print_title_rows == "$3:$3"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from flows.report import PeriodData
 from rtr.form.periods import Period
-from rtr.reporting.metrics import aggregate
+from rtr.reporting.metrics import UNKNOWN_CITY, aggregate
 from rtr.reporting.report_context import (
     HEADINGS,
     Issue,
@@ -43,13 +43,7 @@ SAYS = {
     "flat": re.compile("稳定|平稳"),
 }
 CONDUCT = {"down": re.compile("持续加强"), "up": re.compile("仍需加强"), "flat": re.compile("平稳")}
-NUMBERS = {
-    "（一）": "sanjin",
-    "（二）": "yijiantiao",
-    "（四）": "development",
-    "（五）": "service",
-    "（六）": "conduct",
-}
+TRENDS = ("sanjin", "yijiantiao", "development", "service", "conduct")  # the headings chosen by trend.*
 
 
 @cache
@@ -68,10 +62,12 @@ def rendered_sections(ctx: dict) -> dict[str, tuple[str, str]]:
     """heading name → (heading text, the paragraph under it), rendered from the template's words."""
     paras = template_paragraphs()
     out = {}
+    numbering = "{% set sec = namespace(i=0) %}"  # set once at the top of 二 in the template
     for i, (style, text) in enumerate(paras):
-        if style == "公文二级标题" and text[:3] in NUMBERS:
+        name = next((t for t in TRENDS if f"trend.{t} " in text), None)
+        if style == "公文二级标题" and name:
             body = paras[i + 1][1]
-            out[NUMBERS[text[:3]]] = (compiled(text).render(ctx), compiled(body).render(ctx))
+            out[name] = (compiled(numbering + text).render(ctx), compiled(body).render(ctx))
     return out
 
 
@@ -136,7 +132,7 @@ def context_of(by_period: dict[str, list[dict]]) -> tuple[dict, dict]:
 
 
 def expected_direction(changes: dict, keys: tuple[str, ...]) -> str:
-    """From the raw changes: counts compare like for like only, rates by at least 0.05 points."""
+    """From the raw changes: counts compare like for like only, rates by the printed rates' difference."""
     signs = set()
     for kind in ("yoy", "hoh"):
         c = changes.get(kind)
@@ -144,7 +140,7 @@ def expected_direction(changes: dict, keys: tuple[str, ...]) -> str:
             continue
         for key in keys:
             if key.endswith("_rate"):
-                pp = c[key]["delta_pp"]
+                pp = c[key]["shown_pp"]  # as the reader works it out from the printed rates
                 if pp is not None:
                     signs.add("flat" if abs(pp) < 0.05 else "up" if pp > 0 else "down")
             elif c["basis"] == "like_for_like":
@@ -163,7 +159,7 @@ def expected_direction(changes: dict, keys: tuple[str, ...]) -> str:
 def test_every_heading_agrees_with_the_figures_under_it(by_period):
     ctx, changes = context_of(by_period)
     sections = rendered_sections(ctx)
-    assert set(sections) == set(NUMBERS.values())
+    assert set(sections) == set(TRENDS)
     for name, (heading, body) in sections.items():
         way = expected_direction(changes, HEADINGS[name])
         words = CONDUCT if name == "conduct" else SAYS
@@ -254,8 +250,8 @@ def test_unreported_are_roster_firms_that_sent_nothing_and_sent_back_are_listed_
     none, sent = unreported_and_sent_back(missing, back, ["甲市", "乙市"])
     assert [f["firm_name"] for f in none] == ["甲所", "乙所"]  # sorted by city; 丙所 was sent back
     assert [(f["city"], f["firm_name"], f["rules"]) for f in sent] == [
-        ("甲市", "丙所", "E06、E07"),
-        ("未识别", "无码所", "E03"),
+        ("甲市", "丙所", "E06 党员律师数大于执业律师数；E07 正式党员与预备党员之和不等于党员律师数"),
+        (UNKNOWN_CITY, "无码所", "E03 统一社会信用代码不正确"),
     ]
 
 

@@ -243,6 +243,8 @@ def test_e04_period_not_ended(ctx):
     checked = check(replace(ctx, today=date(2024, 6, 30)), clean_values())
     (f,) = checked.findings
     assert f.rule == "E04" and "尚未结束" in f.message
+    # on 30 June the half-year being collected is the one before: the firm is told which it is
+    assert "本期报送的是2023年下半年的报表" in f.message and "06月" not in f.message
     assert check(replace(ctx, today=date(2024, 7, 1)), clean_values()).findings == []
 
 
@@ -358,3 +360,13 @@ def test_e15_message_says_what_the_director_cell_holds(ctx):
     message = next(f.message for f in checked.findings if f.rule == "E15")
     assert "：）" not in message  # the cell's place with nothing after it
     assert re.search(r"但「党建工作情况表」[A-Z]+\d+单元格“律所主任是否为党员”填写为“否”", message), message
+
+
+def test_a_true_false_cell_is_quoted_as_the_forms_words(ctx):
+    """Excel's TRUE in a 是/否 cell: the receipt quotes 是, never `True`."""
+    values, _ = FIRES["E14"]
+    (raw,) = read_returns(ctx.schema, form_bytes(ctx.schema, with_(**values)))
+    cells = {k: replace(c, raw=True) if c.raw == "是" else c for k, c in raw.cells.items()}
+    checked = check_return(replace(raw, cells=cells), ctx)
+    (f,) = [f for f in checked.findings if f.rule == "E14"]
+    assert f.value == "是" and "True" not in f.message

@@ -38,6 +38,9 @@ def test_distribution_looks_national(schema):
     assert all(f["full_members"] >= 3 for f in own)
     with_email = [f["contact_email"] for f in firms if f["contact_email"]]
     assert 0.8 < len(with_email) / len(firms) < 0.9 and all("@" in e for e in with_email)
+    # a clerk's name: a surname and one or two given characters, and many different ones
+    assert all(2 <= len(f["contact_name"]) <= 3 for f in firms)
+    assert len({f["contact_name"] for f in firms}) > 500
 
 
 @pytest.fixture(scope="module")

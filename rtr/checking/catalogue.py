@@ -27,13 +27,27 @@ SEVERITIES = (FILE, ERROR, WARNING, SUPERSEDED)
 DEFAULT_MESSAGE = "message"
 ALL_FIELDS = "all"
 _RULE_KEYS = frozenset(
-    {"id", "severity", "fields", "thresholds", "summary", "explain", "message", "messages", "items", "check", "note"}
+    {
+        "id",
+        "title",
+        "severity",
+        "fields",
+        "thresholds",
+        "summary",
+        "explain",
+        "message",
+        "messages",
+        "items",
+        "check",
+        "note",
+    }
 )
 
 
 @dataclass(frozen=True)
 class Rule:
     id: str
+    title: str  # a few words naming the problem, where rules are listed by id
     severity: str
     fields: tuple[str, ...] | dict[str, object] | str  # keys, a selector of fields by attribute, or "all"
     thresholds: tuple[str, ...]
@@ -51,6 +65,10 @@ class Rule:
         if self.fields == ALL_FIELDS:
             return tuple(f.key for f in schema.fields)
         return tuple(f.key for f in schema.fields if all(getattr(f, k) == v for k, v in self.fields.items()))
+
+    def titled(self, own_org_min_full_members: int = 3) -> str:
+        """`E06 党员律师数大于执业律师数`: the id with its title, as lists of rules show it."""
+        return f"{self.id} {self.title.replace('{n}', str(own_org_min_full_members))}"
 
     def explanation(self, schema: FormSchema, thresholds: Thresholds) -> str:
         """The explanation with its thresholds, fields and org_type groups filled in."""
@@ -101,11 +119,14 @@ def _rule(raw: dict) -> Rule:
         raise ValueError(f"rule {rule_id} has unknown keys: {', '.join(sorted(unknown))}")
     if raw.get("severity") not in SEVERITIES:
         raise ValueError(f"rule {rule_id}: severity should be one of {', '.join(SEVERITIES)}")
+    if not raw.get("title"):
+        raise ValueError(f"rule {rule_id}: a title (a few words naming the problem) is missing")
     if "message" in raw and "messages" in raw:
         raise ValueError(f"rule {rule_id}: write one message or several messages, not both")
     messages = {DEFAULT_MESSAGE: raw["message"]} if "message" in raw else dict(raw.get("messages", {}))
     return Rule(
         id=rule_id,
+        title=raw["title"],
         severity=raw["severity"],
         fields=_fields(raw.get("fields", []), rule_id),
         thresholds=tuple(raw.get("thresholds", ())),

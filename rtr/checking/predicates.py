@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from rtr.checking.catalogue import DEFAULT_MESSAGE
 from rtr.form.groups import JOINT, NONE, OWN
-from rtr.form.periods import Period
+from rtr.form.periods import Period, latest_ended
 from rtr.form.schema import Field
 from rtr.form.textnorm import cell_text
 from rtr.form.uscc import uscc_problem
@@ -140,7 +140,8 @@ def period_unreadable_or_not_ended(r: FieldRead, ctx: RuleContext) -> Hit | None
     if r.period is None:
         return hit(r.field.key, "unreadable", text=r.read)
     if not r.period.has_ended(ctx.today):
-        return hit(r.field.key, "not_ended", period=r.period.label, end=r.period.end)
+        # most often a slip of the year or the half: name the half-year being collected
+        return hit(r.field.key, "not_ended", period=r.period.label, collecting=latest_ended(ctx.today).label)
     return None
 
 

@@ -28,7 +28,7 @@ from rtr.checking.predicates import (
     Values,
     hit,
 )
-from rtr.form.periods import Period, parse_period
+from rtr.form.periods import Period, latest_ended, parse_period
 from rtr.form.schema import Field, FormSchema
 from rtr.form.textnorm import cell_text, match_key
 from rtr.reading.layouts import RawCell, RawReturn
@@ -269,7 +269,15 @@ def check_return(raw: RawReturn, ctx: RuleContext) -> CheckedReturn:
         hits = predicate(v, ctx.thresholds) if predicate is not None else roster_hits(v.uscc, ctx.roster)
         for h in hits:
             emit(rule, h)
-    return CheckedReturn(raw, values, frozenset(filled), findings, period)
+    return CheckedReturn(raw, values, frozenset(filled), findings, counted_period(period, ctx.today))
+
+
+def counted_period(read: Period | None, today: date) -> Period:
+    """The half-year a return counts for: the one it names when that can be read and has ended;
+    otherwise (E04 sends it back) the one being collected on the day it is read, the latest ended.
+    A slip of the year or the half then leaves its firm 退回待修改 there, not 未报送, reminded of
+    what to fix, and the corrected return supersedes it."""
+    return read if read is not None and read.has_ended(today) else latest_ended(today)
 
 
 def roster_findings(checked: CheckedReturn, roster: frozenset[str] | None, schema: FormSchema) -> list[Finding]:

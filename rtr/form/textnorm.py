@@ -63,9 +63,12 @@ def match_key(text: str) -> str:
 
 
 def cell_text(value: object) -> str:
-    """A cell's value as display text: whole floats without `.0`."""
+    """A cell's value as display text: whole floats without `.0`, a TRUE/FALSE cell as 是/否 (the
+    form's words: a receipt quoting `True` tells a clerk nothing)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()

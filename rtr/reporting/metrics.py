@@ -232,7 +232,8 @@ def with_submission(metrics: dict, sub: Submission | None) -> dict:
 
 
 def changes(this: dict, that: dict | None, that_period: str, like: tuple[dict, dict, int] | None = None) -> dict | None:
-    """Counts and sums: delta and relative change; rates: delta in percentage points.
+    """Counts and sums: delta and relative change; rates: delta in percentage points, exact
+    (`delta_pp`) and between the rates as printed (`shown_pp`, what documents and 汇总表 state).
 
     `like` is (this, that, firms) computed over the firms accepted in both periods
     (`like_for_like`): it adds `like_for_like` (the same count keys, and `base_firms`: how many) and
@@ -244,7 +245,7 @@ def changes(this: dict, that: dict | None, that_period: str, like: tuple[dict, d
     out |= _count_changes(this, that)
     for key in RATES:
         a, b = this[key], that[key]
-        out[key] = {"delta_pp": None if a is None or b is None else (a - b) * 100}
+        out[key] = {"delta_pp": None if a is None or b is None else (a - b) * 100, "shown_pp": shown_pp(a, b)}
     base = 0
     if like is not None:
         this_like, that_like, base = like
@@ -252,6 +253,14 @@ def changes(this: dict, that: dict | None, that_period: str, like: tuple[dict, d
     enough = base > 0 and base >= LIKE_FOR_LIKE_MIN_SHARE * this["firms"]
     out["basis"] = "like_for_like" if enough else "totals"
     return out
+
+
+def shown_pp(a: float | None, b: float | None) -> float | None:
+    """The change of a rate as a reader works it out from the two rates printed with one decimal
+    (88.1% and 88.1%: 0.0, 持平, even when the unrounded rates differ by 0.06 points)."""
+    if a is None or b is None:
+        return None
+    return round(float(f"{a * 100:.1f}") - float(f"{b * 100:.1f}"), 1)
 
 
 def _count_changes(this: dict, that: dict) -> dict[str, dict]:
@@ -310,6 +319,24 @@ def sent_back(submissions: list[dict]) -> list[dict]:
     return list(out.values())
 
 
+UNKNOWN_CITY = "（地市不明）"  # a roster row or a return whose city is not a configured one
+
+
+def place(submissions: list[dict], cities: tuple[str, ...], roster: list[RosterFirm] | None) -> list[dict]:
+    """Each return under the city it is counted in: the configured city it names; else (E05 sent it
+    back) its firm's city in the roster, when that is configured; else UNKNOWN_CITY. So the cities'
+    received and sent-back counts add up to the province's."""
+    known = set(cities)
+    by_uscc = {f.uscc: f.city for f in roster or () if f.city in known}
+    out = []
+    for s in submissions:
+        city = s.get("city")
+        if city not in known:
+            city = by_uscc.get(s.get("uscc") or "", UNKNOWN_CITY)
+        out.append(s if city == s.get("city") else s | {"city": city})
+    return out
+
+
 def received(submissions: list[dict], firms: int, city: str | None = None) -> dict[str, int]:
     """收到 / 采用 / 退回待修改 for the province (city None) or one city."""
     subs = submissions if city is None else [s for s in submissions if s.get("city") == city]
@@ -325,7 +352,8 @@ def aggregate(
     submissions: list[dict] | None = None,
 ) -> tuple[dict, dict[str, dict]]:
     """Province metrics and metrics for every configured city (cities without returns get zeros).
-    With `submissions` (every return read for the period) the received counts are added."""
+    With `submissions` (every return read for the period, `place`d) the received counts are added,
+    and an UNKNOWN_CITY entry (nothing accepted, what was received) when some return has no city."""
     df = frame(values)
     reported = set(df["uscc"].dropna())
     args = (small_medium_max, own_org_min_full_members)
@@ -339,6 +367,11 @@ def aggregate(
 
     province = full(df, None)
     by_city = {city: full(df[df["city"] == city], city) for city in cities}
+    if submissions is not None and any(s.get("city") == UNKNOWN_CITY for s in submissions):
+        # the roster's firms are all in configured cities' figures or the province's: none here
+        by_city[UNKNOWN_CITY] = with_submission(compute(df.iloc[0:0], *args), None) | received(
+            submissions, 0, UNKNOWN_CITY
+        )
     return province, by_city
 
 
@@ -399,7 +432,7 @@ LABELS = {
     "size_11_20": "11—20人律所",
     "size_21_50": "21—50人律所",
     "size_51_100": "51—100人律所",
-    "size_gt100": "100人以上律所",
+    "size_gt100": "101人以上律所",
     "small_medium_firms": "中小律所",
     "small_medium_org_covered": "党组织覆盖的中小律所",
     "larger_firms": "其他律所（中小律所以外）",
@@ -408,8 +441,8 @@ LABELS = {
     "returns_accepted": "采用报表（份）",
     "returns_rejected": "退回待修改（家）",
     "expected_firms": "应报律所数",
-    "reported_firms": "已报（名录内）",
-    "report_rate": "报送率",
+    "reported_firms": "已采用（名录内）",
+    "report_rate": "报送率（已采用/应报）",
     **RATE_WORDS,
 }
 

@@ -67,12 +67,17 @@ def direction(change: dict | None, is_rate: bool) -> str | None:
     if change is None:
         return None
     if is_rate:
-        pp = change.get("delta_pp")
+        pp = points(change)
         if pp is None:
             return None
         return "flat" if abs(pp) < FLAT_PP else "up" if pp > 0 else "down"
     delta = change["delta"]
     return "flat" if delta == 0 else "up" if delta > 0 else "down"
+
+
+def points(change: dict) -> float | None:
+    """A rate's change in points as stated: between the printed rates when known (`shown_pp`)."""
+    return change.get("shown_pp", change.get("delta_pp"))
 
 
 def _base(change: dict) -> float | None:
@@ -93,7 +98,7 @@ def _as_percent(changes: list[dict]) -> bool:
 
 def _size(change: dict, is_rate: bool, percent: bool, unit: str) -> str:
     if is_rate:
-        return f"{abs(change['delta_pp']):.1f}个"
+        return f"{abs(points(change)):.1f}个"
     if percent:
         return f"{abs(change['relative']) * 100:.1f}%"
     value = abs(change["delta"])

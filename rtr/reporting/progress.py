@@ -25,14 +25,13 @@ from rtr.checking.records import stored_text
 from rtr.form.periods import Period
 from rtr.reading.emails import firm_address
 from rtr.reading.roster import RosterFirm
-from rtr.reporting.metrics import rate
+from rtr.reporting.metrics import UNKNOWN_CITY, rate
 from rtr.reporting.phrasing import pct
 
 ACCEPTED = "accepted"
 REJECTED = "rejected"
 MISSING = "missing"
 STATE_LABELS = {ACCEPTED: "已采用", REJECTED: "退回待修改", MISSING: "未报送"}
-UNKNOWN_CITY = "（地市不明）"  # a roster row or a return whose city is not a configured one
 TOTAL = "全省合计"
 _CONTACT_KEYS = ("contact_name", "contact_phone", "contact_email")
 

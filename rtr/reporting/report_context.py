@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from rtr.checking.catalogue import CATALOGUE
 from rtr.filenames import safe_component
 from rtr.form.periods import Period
-from rtr.reporting.metrics import AMOUNT_SUMS, COUNT_KEYS, OWN, RATES, firm_key, sent_back
+from rtr.reporting.metrics import AMOUNT_SUMS, COUNT_KEYS, OWN, RATES, UNKNOWN_CITY, firm_key, sent_back
 from rtr.reporting.phrasing import (
     against_label,
     amount,
@@ -285,18 +286,26 @@ def problems(
     )
     returns, findings = quality
     unreported = n.get("unreported") or 0
-    items.append(
+    quality_parts = [
+        f"{number(n['returns_rejected'])}家律所的报表因不符合强制性审核要求被退回、尚未重新报送"
+        if n.get("returns_rejected")
+        else "",
         (
-            "报表质量和报送进度有待提高",
-            [
-                f"{number(n['returns_rejected'])}家律所的报表因不符合强制性审核要求被退回、尚未重新报送"
-                if n.get("returns_rejected")
-                else "",
-                f"名录内尚有{number(unreported)}家律所未报送" if unreported else "",
-                f"已采用的报表中有{number(returns)}份存在需核实说明的问题，共{number(findings)}项" if findings else "",
-            ],
+            f"已采用的报表中有{number(returns)}份存在需核实说明的问题"
+            + (f"，共{number(findings)}项" if findings != returns else "（每份1项）")
         )
+        if findings
+        else "",
+    ]
+    lagging = f"名录内尚有{number(unreported)}家律所未报送" if unreported else ""
+    title = (
+        "报表质量和报送进度有待提高"
+        if lagging and any(quality_parts)
+        else "报送进度有待提高"
+        if lagging
+        else "报表质量有待提高"
     )
+    items.append((title, [quality_parts[0], lagging, quality_parts[1]]))
     out = []
     for title, parts in items:
         said = [p for p in parts if p]
@@ -306,10 +315,10 @@ def problems(
 
 
 def unreported_and_sent_back(
-    missing: list[dict] | None, returned: list[dict], order: list[str]
+    missing: list[dict] | None, returned: list[dict], order: list[str], own_org_min_full_members: int = 3
 ) -> tuple[list[dict], list[dict]]:
     """附件3: roster firms that sent nothing, and firms whose returns were sent back (with the rules
-    that sent them back), each sorted by city (in the configured order), then name."""
+    that sent them back, by id and title), each sorted by city (in the configured order), then name."""
 
     def rank(f: dict) -> tuple:
         city = f.get("city") or ""
@@ -319,10 +328,12 @@ def unreported_and_sent_back(
     none = [f for f in (missing or []) if f["uscc"] not in back_ids and f["firm_name"] not in back_ids]
     back = [
         {
-            "city": f.get("city") or "未识别",
+            "city": f.get("city") or UNKNOWN_CITY,
             "firm_name": f.get("firm_name") or "（未填写）",
             "uscc": f.get("uscc") or "",
-            "rules": "、".join(f["rules"]),
+            "rules": "；".join(
+                CATALOGUE[r].titled(own_org_min_full_members) if r in CATALOGUE else r for r in f["rules"]
+            ),
         }
         for f in sorted(returned, key=rank)
     ]
@@ -394,6 +405,8 @@ def _common(period: Period, scope: str, issue: Issue) -> dict:
         "date": made,
         "contact": issue.contact,
         "sign": signature(issue.issuer, made),
+        "cn": ["", *(chinese(i) for i in range(1, 20))],  # （一）（二）… of sections that number themselves
+        "q": "“”",  # quotation marks for text built inside template tags (docxtpl makes “” there "")
     }
 
 
@@ -436,8 +449,11 @@ def build_context(
     n = _raw(m)
     is_province = scope == PROVINCE_SCOPE
     returned = sent_back(submissions)
-    unreported, back = unreported_and_sent_back(missing, returned, list(cities) or [name for name, _ in rows])
+    order = list(cities) or [name for name, _ in rows]
+    unreported, back = unreported_and_sent_back(missing, returned, order, own_org_min_full_members)
     n["unreported"] = len(unreported) if missing is not None else None
+    if m.get("expected_firms") is not None:  # 应报 = 已采用 + 退回待修改 + 未报送, over the roster's firms
+        n["roster_rejected"] = m["expected_firms"] - m["reported_firms"] - len(unreported)
     w = warning_counts(submissions)
     quality = warning_findings(submissions)
     weak = weakest(rows, m["org_coverage_rate"])
@@ -451,7 +467,7 @@ def build_context(
     empty = [
         {"name": name, "received": r.get("returns_received") or 0, "rejected": r.get("returns_rejected") or 0}
         for name, r in rows
-        if is_province and r["firms"] == 0
+        if is_province and r["firms"] == 0 and name != UNKNOWN_CITY
     ]
     said = phrases(changes, period.previous(), units)
     highlights = pick_highlights(firms, "city" if is_province else "district", warned_firms(submissions))
@@ -490,7 +506,8 @@ def build_context(
         "has_roster": m.get("expected_firms") is not None,
         "w": {f"W{i:02d}": 0 for i in range(1, 13)} | dict(w),
         "r": {"received": number(received), "accepted": number(accepted), "rejected": number(rejected_returns)}
-        | {"other": number(max(0, received - accepted - rejected_returns)), "rejected_firms": number(rejected)},
+        | {"other": number(max(0, received - accepted - rejected_returns)), "rejected_firms": number(rejected)}
+        | {"unreported": number(len(unreported)), "roster_rejected": number(n.get("roster_rejected") or 0)},
         "received": received,
         "rejected": rejected,
         "empty_cities": empty,
@@ -535,7 +552,7 @@ SIZE_WORDS = {
     "size_11_20": "11—20人的",
     "size_21_50": "21—50人的",
     "size_51_100": "51—100人的",
-    "size_gt100": "100人以上的",
+    "size_gt100": "101人以上的",
 }
 ORG_WORDS = {"org_committee": "党委", "org_general_branch": "党总支", "org_single_branch": "党支部"}
 
@@ -572,6 +589,9 @@ def _empty_note(empty: list[dict]) -> str:
     return f"{names}本期没有采用的报表" + (f"（{detail}）" if detail else "") + "。"
 
 
+NOTICE_NAMES_MAX = 10  # firms named in the notice's sentence; more are counted (等N家)
+
+
 def build_notice_context(
     *,
     scope: str,
@@ -579,11 +599,18 @@ def build_notice_context(
     metrics: dict,
     submissions: list[dict],
     issue: Issue,
+    missing: list[dict] | None = None,
 ) -> dict:
-    """The one-page notice for a city with no accepted return (docs/metrics.md)."""
+    """The one-page notice for a city with no accepted return (docs/metrics.md). The city receives
+    no 汇总表, so the roster firms that sent nothing are named here (`missing`: the city's)."""
     m = metrics
     returned = sent_back(submissions)
+    unreported, _ = unreported_and_sent_back(missing, returned, [scope])
+    names = [f["firm_name"] for f in unreported]
+    shown = "、".join(names[:NOTICE_NAMES_MAX]) + (f"等{len(names)}家" if len(names) > NOTICE_NAMES_MAX else "")
     return _common(period, scope, issue) | {
+        "unreported": len(unreported),
+        "unreported_names": shown,
         "title": "".join(notice_title_lines(period, scope)),
         "title_lines": notice_title_lines(period, scope),
         "received": m.get("returns_received", len(submissions)),
@@ -591,7 +618,9 @@ def build_notice_context(
             "received": number(m.get("returns_received", len(submissions))),
             "rejected": number(m.get("returns_rejected", len(returned))),
         },
-        "rules": "、".join(sorted({r for f in returned for r in f["rules"]})),
+        "rules": "；".join(
+            CATALOGUE[r].titled() if r in CATALOGUE else r for r in sorted({r for f in returned for r in f["rules"]})
+        ),
         "has_roster": m.get("expected_firms") is not None,
         "m": {"expected_firms": number(m["expected_firms"]) if m.get("expected_firms") is not None else ""},
     }

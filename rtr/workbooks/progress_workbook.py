@@ -116,7 +116,7 @@ def _lists(wb: Workbook, progress: Progress, note: str) -> None:
         widths = (*_LIST_WIDTHS, _PROBLEM_WIDTH) if problems else _LIST_WIDTHS
         first = _heading(ws, f"{label}{name}", note, heads, widths)
         if state == MISSING and not progress.has_roster:
-            ws.row(first, ["未配置律所名录（paths.roster），无法列出未报送的律所。"], _CELL)
+            ws.row(first, ["未提供律所名录，无法列出未报送的律所。"], _CELL)
             continue
         firms = [f for f in progress.firms if f.state == state]  # 名录外 firms too, marked, on the lists
         _firm_list(ws, first, firms, problems, progress.has_roster)

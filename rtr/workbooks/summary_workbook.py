@@ -10,11 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.findings import SEVERITY_LABELS
 from rtr.form.periods import parse_period
 from rtr.form.schema import FormSchema
-from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, labels, sent_back
-from rtr.reporting.phrasing import against_label
+from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, UNKNOWN_CITY, labels, sent_back
+from rtr.reporting.phrasing import against_label, points
 from rtr.reporting.report_context import unreported_and_sent_back, warning_counts, warning_findings
 from rtr.workbooks.receipts import STATUS_LABELS
 from rtr.workbooks.xlsxwrite import Sheet, Style, Workbook, col_letter
@@ -51,26 +52,38 @@ CITY_COLUMNS = (
     "reported_firms",
     "report_rate",
 )
+# 分地市's column heads, broken where a reader would break them (a narrow column cut 党的组织覆盖率
+# as 党的组织覆盖/率); the roster's three only when there is a roster
+CITY_HEADS = {
+    "returns_received": "收到报表\n（份）",
+    "firms": "采用报表\n（份）",
+    "returns_rejected": "退回待修改\n（家）",
+    "lawyers": "执业律师\n（人）",
+    "members": "党员律师\n（人）",
+    "member_share": "党员律师\n占比",
+    "org_own": "单独建立\n党组织",
+    "org_joint": "联合党支部\n覆盖",
+    "org_none": "未建立\n党组织",
+    "own_org_rate": "单独\n组建率",
+    "org_coverage_rate": "党的组织\n覆盖率",
+    "work_coverage_rate": "党的工作\n覆盖率",
+    "should_build_rate": "应建\n尽建率",
+    "yijiantiao_rate": "“一肩挑”\n比例",
+    "charter_rate": "党建入章程\n比例",
+    "small_medium_firms": "中小律所\n（家）",
+    "small_medium_coverage_rate": "中小律所\n组织覆盖率",
+    "legal_aid": "法律援助\n（件）",
+    "pro_bono": "公益法律\n服务（次）",
+    "expected_firms": "应报律所\n（家）",
+    "reported_firms": "已采用\n（名录内）",
+    "report_rate": "报送率",
+}
+ROSTER_COLUMNS = ("expected_firms", "reported_firms", "report_rate")
 PERCENT_KEYS = frozenset({*RATES, "report_rate"})
 AMOUNTS = frozenset({"revenue", "funds"})
 PP = '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'
 DELTA = "+#,##0.##;-#,##0.##;0"
 RELATIVE = "+0.0%;-0.0%;0.0%"
-# what each warning means, for 全省汇总's 审核情况 rows (the receipts carry the full messages)
-RULE_TITLES = {
-    "W01": "正式党员{n}人以上但未单独建立党组织",
-    "W02": "有党员但未建立党组织",
-    "W03": "未建立党组织也未选派党建工作指导员",
-    "W04": "联合党支部覆盖但未填写所在联合党支部",
-    "W05": "统一社会信用代码不是律师事务所代码",
-    "W06": "本期发展党员多于预备党员",
-    "W07": "未达到“三会一课”基本要求",
-    "W08": "执业律师数或党员数较上期变化较大",
-    "W09": "联系电话格式不正确",
-    "W10": "不在律所名录中",
-    "W11": "文字内容过长",
-    "W12": "电子邮箱格式不正确",
-}
 
 
 def _table(
@@ -175,9 +188,9 @@ def build_summary_workbook(
         "指标",
         "本期",
         f"较{against['hoh']}",
-        f"较{against['hoh']}增减率",
+        f"较{against['hoh']}\n增减率",
         f"较{against['yoy']}",
-        f"较{against['yoy']}增减率",
+        f"较{against['yoy']}\n增减率",
     ]
     ws.row(3, heads, _HEAD, height=32)
     row = 4
@@ -214,8 +227,8 @@ def build_summary_workbook(
     counts = warning_counts(summary["submissions"])
     returns_warned, warnings = warning_findings(summary["submissions"])
     for rule in sorted(counts):
-        text = RULE_TITLES.get(rule, "").replace("{n}", str(own_org_min_full_members))
-        line(f"{rule} {text}（份）", counts[rule], "#,##0")
+        titled = CATALOGUE[rule].titled(own_org_min_full_members) if rule in CATALOGUE else rule
+        line(f"{titled}（份）", counts[rule], "#,##0")
     line("有核实性问题的报表（份）", returns_warned, "#,##0")
     line("核实性问题（项）", warnings, "#,##0")
     ws.freeze = "A4"
@@ -224,18 +237,24 @@ def build_summary_workbook(
     ws.fit_width = True
 
     ws = wb.sheet("分地市")
-    rows = [[city, *[summary["by_city"][city].get(k) for k in CITY_COLUMNS]] for city in cities]
-    total = ["合计", *[m.get(k) for k in CITY_COLUMNS]]
-    formats = {i + 2: _metric_format(k) for i, k in enumerate(CITY_COLUMNS)}
+    names = [*cities, *([UNKNOWN_CITY] if UNKNOWN_CITY in summary["by_city"] else [])]  # rows add up to 合计
+    keys = [k for k in CITY_COLUMNS if m.get("expected_firms") is not None or k not in ROSTER_COLUMNS]
+    rows = [[city, *[summary["by_city"][city].get(k) for k in keys]] for city in names]
+    total = ["合计", *[m.get(k) for k in keys]]
+    formats = {i + 2: _metric_format(k) for i, k in enumerate(keys)}
+    heads = [CITY_HEADS[k] for k in keys]
+    ws.row(1, [f"{title}（分地市）"], _TITLE)
+    ws.merge("A1", f"{col_letter(len(keys) + 1)}1")
     _table(
         ws,
-        ["地市", *[words[k] for k in CITY_COLUMNS]],
+        ["地市", *heads],
         [*rows, total],
         formats,
-        widths=[10, *[10] * len(CITY_COLUMNS)],
+        widths=[12, *[max(len(line) for line in h.split("\n")) * 2 + 2 for h in heads]],
+        first_row=2,
         row_styles={len(rows): _TOTAL},
         totals=1,
-        head_height=48,  # three lines of a long header
+        head_height=36,  # two lines
     )
     ws.landscape = ws.fit_width = True
     ws.print_cols = "A:A"
@@ -243,20 +262,27 @@ def build_summary_workbook(
     ws = wb.sheet("律所明细")
     fields = [f for f in schema.fields if f.key not in ("highlights", "problems", "plans")]
     heads = [f.label for f in fields]
-    detail = [[_plain(firm.get(f.key)) for f in fields] for firm in firms]
+    detail = [[_shown(f.key, firm.get(f.key)) for f in fields] for firm in firms]
     formats = {i + 1: "#,##0.00" for i, f in enumerate(fields) if f.kind == "amount"}
-    texts = frozenset(i + 1 for i, f in enumerate(fields) if f.kind == "text")
-    _table(ws, heads, detail, formats, wrap=texts)
+    # one line a firm (columns as wide as their text, up to 60): wrapped names made rows two lines
+    # tall and a 2,000-firm sample 670 printed pages
+    _table(ws, heads, detail, formats)
     name_col = next((i + 1 for i, f in enumerate(fields) if f.key == "firm_name"), 1)
     ws.freeze = f"{col_letter(name_col + 1)}2"  # the firm's name stays in sight when scrolling right
     ws.landscape = True  # about fifty columns: pages across, each with the header row and the name
+    ws.print_scale = 70
     ws.print_cols = f"{col_letter(name_col)}:{col_letter(name_col)}"
 
     ws = wb.sheet("审核问题")
+    order = {c: i for i, c in enumerate(cities)}
+    ranked = sorted(  # by city in the configured order, then firm: as 未报送名单 and the reports' lists
+        summary["submissions"],
+        key=lambda s: (order.get(s["city"] or "", len(order)), s["city"] or "", s["firm_name"] or "", s["file"]),
+    )
     issues = [
         [
-            s["city"] or "",
-            s["firm_name"] or "",
+            s["city"] or UNKNOWN_CITY,
+            s["firm_name"] or "（未填写）",
             s["uscc"] or "",
             s["file"],
             STATUS_LABELS.get(s["status"], s["status"]),
@@ -266,7 +292,7 @@ def build_summary_workbook(
             shortened(f["value"] or ""),
             f["message"],
         ]
-        for s in summary["submissions"]
+        for s in ranked
         for f in s["findings"]
     ]
     issues += [
@@ -283,15 +309,16 @@ def build_summary_workbook(
     ws.landscape = ws.fit_width = True
 
     ws = wb.sheet("未报送名单")
-    unreported, back = unreported_and_sent_back(summary["missing"], sent_back(summary["submissions"]), list(cities))
+    unreported, back = unreported_and_sent_back(
+        summary["missing"], sent_back(summary["submissions"]), list(cities), own_org_min_full_members
+    )
     listed = [[f["city"], f["firm_name"], f["uscc"], "未报送", ""] for f in unreported]
     listed += [[f["city"], f["firm_name"], f["uscc"], "已退回待修改", f["rules"]] for f in back]
-    order = {c: i for i, c in enumerate(cities)}
     listed.sort(key=lambda r: (order.get(r[0], len(order)), r[0], r[3] != "未报送", r[1]))
     note = (
-        f"名录内应报{m['expected_firms']:,}家，未报送{len(unreported):,}家；已退回待修改{len(back):,}家（退回原因为审核规则编号，详见各律所回执）。"
+        f"名录内应报{m['expected_firms']:,}家，未报送{len(unreported):,}家；已退回待修改{len(back):,}家（退回原因的详细说明见各律所回执）。"
         if summary["missing"] is not None
-        else f"未配置律所名录（paths.roster），无法列出未报送的律所；以下为已退回待修改的律所{len(back):,}家（退回原因为审核规则编号，详见各律所回执）。"
+        else f"未提供律所名录，无法列出未报送的律所；以下为已退回待修改的律所{len(back):,}家（退回原因的详细说明见各律所回执）。"
     )
     ws.row(1, [note], _NOTE, height=32)
     ws.merge("A1", "E1")
@@ -299,9 +326,9 @@ def build_summary_workbook(
         ws,
         ["地市", "律所名称", "统一社会信用代码", "情况", "退回原因（审核规则）"],
         listed,
-        widths=[10, 36, 22, 14, 22],
+        widths=[10, 30, 21, 13, 46],
         first_row=2,
-        wrap=frozenset({2}),
+        wrap=frozenset({2, 5}),
     )
     ws.fit_width = True
     return wb.bytes()
@@ -317,11 +344,18 @@ def _change(change: dict | None, key: str | None) -> tuple[float | None, float |
     if change is None or key is None or key not in change:
         return None, None
     if key in RATES:
-        return change[key].get("delta_pp"), None
+        return points(change[key]), None
     if change.get("basis") != "like_for_like":
         return None, None  # too few firms in both periods: their difference is not the sector's
     entry = change["like_for_like"][key]
     return entry.get("delta"), entry.get("relative")
+
+
+def _shown(key: str, value: object) -> object:
+    """A firm's value in 律所明细: the period as 2024年上半年, yes/no as 是/否."""
+    if key == "period" and isinstance(value, str) and (p := parse_period(value)) is not None:
+        return p.label
+    return _plain(value)
 
 
 def _plain(value: object) -> object:

@@ -185,6 +185,7 @@ class Sheet:
     autofilter: str | None = None
     landscape: bool = False
     fit_width: bool = False
+    print_scale: int | None = None  # percent, for a sheet too wide to fit a page's width legibly
     print_rows: str | None = None  # rows repeated at the top of every printed page, e.g. "1:3"
     print_cols: str | None = None  # columns repeated at the left of every printed page, e.g. "A:A"
     _rows: list[bytes] = field(default_factory=list)
@@ -257,6 +258,7 @@ class Sheet:
             '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>',
             f'<pageSetup paperSize="9" orientation="{"landscape" if self.landscape else "portrait"}"'
             + (' fitToWidth="1" fitToHeight="0"' if self.fit_width else "")
+            + (f' scale="{self.print_scale}"' if self.print_scale and not self.fit_width else "")
             + "/>",
             "</worksheet>",
         ]
