@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -55,6 +55,13 @@ def render(template: Path, context: dict, images: dict[str, bytes | None]) -> by
     for name, png in images.items():
         full[name] = InlineImage(doc, io.BytesIO(png), width=Mm(140)) if png else None
     doc.render(full, autoescape=True)
+    # the file's properties (Word's 信息 pane): the document's own, not python-docx's of 2013; dated
+    # on its 成文日期 so that a re-run writes the same document
+    props = doc.docx.core_properties
+    props.title, props.author, props.last_modified_by = context.get("title", ""), context.get("issuer", ""), ""
+    props.comments = props.subject = props.keywords = ""
+    if "day" in context:
+        props.created = props.modified = datetime.combine(date.fromisoformat(context["day"]), time())
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

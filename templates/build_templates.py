@@ -294,16 +294,16 @@ CITY_TABLE = [
 ]
 UNREPORTED_TABLE = [
     ("序号", "{{ loop.index }}", 12),
-    ("地市", "{{ r.city }}", 18),
-    ("律所名称", "{{ r.firm_name }}", 78),
+    ("地市", "{{ r.city }}", 22),
+    ("律所名称", "{{ r.firm_name }}", 74),
     ("统一社会信用代码", "{{ r.uscc }}", 48),
 ]
 SENT_BACK_TABLE = [
-    ("序号", "{{ loop.index }}", 11),
-    ("地市", "{{ r.city }}", 17),
-    ("律所名称", "{{ r.firm_name }}", 42),
-    ("统一社会信用代码", "{{ r.uscc }}", 44),
-    ("退回原因", "{{ r.rules }}", 42),
+    ("序号", "{{ loop.index }}", 10),
+    ("地市", "{{ r.city }}", 22),
+    ("律所名称", "{{ r.firm_name }}", 44),
+    ("统一社会信用代码", "{{ r.uscc }}", 46),
+    ("退回原因", "{{ r.rules }}", 34),
 ]
 
 
@@ -375,7 +375,7 @@ def build(city: bool) -> Document:
         "{% if n.returns_other %}，另有{{ r.other }}份为同一律所重复报送或已被更正替代的报表{% endif %}。"
         "{% if has_roster %}按律所名录，应报律所{{ m.expected_firms }}家，其中报表已采用{{ m.reported_firms }}家"
         "{% if n.roster_rejected %}、退回待修改{{ r.roster_rejected }}家{% endif %}{% if n.unreported %}、未报送{{ r.unreported }}家{% endif %}，"
-        "报送率（已采用的律所占应报律所的比例）{{ p.report_rate }}。{% endif %}"
+        "报送率（已采用的律所占应报律所的比例）{{ p.report_rate }}{% if n.outside %}；另有名录外律所{{ r.outside }}家报送了报表{% endif %}。{% endif %}"
         "{{ empty_note }}{{ compare_note }}"
     )
     p(
@@ -385,10 +385,11 @@ def build(city: bool) -> Document:
         "{% if n.partners %}合伙人{{ m.partners }}人，其中党员合伙人{{ m.member_partners }}人，占{{ p.member_partner_share }}。{% endif %}"
     )
     p(
-        "从规模看，{{ size_text }}。执业律师{{ small_medium_max }}人以下的中小律所{{ m.small_medium_firms }}家，占{{ p.small_medium_share }}，党的组织覆盖率{{ p.small_medium_coverage_rate }}"
+        "从规模看，{{ size_text }}。{% if n.small_medium_firms == n.firms %}采用报表的律所均为执业律师{{ small_medium_max }}人以下的中小律所。{% else %}"
+        "执业律师{{ small_medium_max }}人以下的中小律所{{ m.small_medium_firms }}家，占{{ p.small_medium_share }}，党的组织覆盖率{{ p.small_medium_coverage_rate }}"
         "{% if small_vs_larger == 'lower' %}，比其他律所（{{ p.larger_coverage_rate }}）低{{ gap.small_vs_larger }}个百分点"
         "{% elif small_vs_larger == 'higher' %}，比其他律所（{{ p.larger_coverage_rate }}）高{{ gap.small_vs_larger }}个百分点"
-        "{% elif small_vs_larger == 'same' %}，与其他律所持平{% endif %}。"
+        "{% elif small_vs_larger == 'same' %}，与其他律所持平{% endif %}。{% endif %}"
         "本期报送律所办理各类案件{{ m.cases }}件，实现业务收入{{ m.revenue }}。"
     )
     p(
@@ -423,7 +424,7 @@ def build(city: bool) -> Document:
     )
     p("{%p endif %}")
     p(
-        "（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）{% if org_life == 'good' %}组织生活规范开展{% elif org_life == 'weak' %}组织生活规范化有待加强{% else %}开展组织生活{% endif %}。",
+        "（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）{% if org_life == 'good' %}组织生活规范开展{% else %}组织生活有序开展{% endif %}。",
         H2,
     )
     p(
@@ -432,7 +433,7 @@ def build(city: bool) -> Document:
         "{% set venues = [n.venue_demo and '示范党员活动场所的律所%s家' % m.venue_demo, n.venue_standard and '标准党员活动场所的律所%s家' % m.venue_standard]|select|join('、') %}"
         "{% if life %}{{ life }}。{% else %}本期采用的报表未填报组织生活开展情况。{% endif %}"
         "{% if venues %}建有{{ venues }}。{% endif %}"
-        "{% if org_life == 'weak' %}各党组织落实“三会一课”制度还不平衡。{% endif %}"
+        "{% if org_life == 'weak' %}各党组织落实“三会一课”、主题党日等制度还不平衡。{% endif %}"
     )
     p(f"（{{% set sec.i = sec.i + 1 %}}{{{{ cn[sec.i] }}}}）{_choice(*HEADINGS['development'])}。", H2)
     p(
@@ -452,14 +453,12 @@ def build(city: bool) -> Document:
         "{% if n.complaints %}本期报送律所受到投诉{{ m.complaints }}件{{ chg.complaints }}{% else %}本期报送律所未受到投诉{{ chg.complaints }}{% endif %}，"
         "{% if n.sanctions %}律师受到行业处分或行政处罚{{ m.sanctions }}人次{{ chg.sanctions }}{% else %}没有律师受到行业处分或行政处罚{% endif %}。"
     )
-    p("（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）特色做法。", H2)
     p("{%p if highlights %}")
+    p("（{% set sec.i = sec.i + 1 %}{{ cn[sec.i] }}）特色做法。", H2)
     p("各律所结合实际探索形成了一批特色做法，现摘录{{ highlights_count }}例如下。", KEEP)
     p("{%p for h in highlights %}")
     p("{{ loop.index }}. {{ h.firm_name }}{% if h.place %}（{{ h.place }}）{% endif %}：{{ h.text }}")
     p("{%p endfor %}")
-    p("{%p else %}")
-    p("本期采用的报表中没有可供摘录的特色做法。")
     p("{%p endif %}")
     p("三、存在问题", H1)
     p("{%p for q in problems %}")
@@ -482,7 +481,7 @@ def build(city: bool) -> Document:
         "{% if w.W03 %}对暂不具备建立党组织条件的律所全部选派党建工作指导员{% elif n.org_joint %}推动联合党支部规范运行{% else %}对新设立的律所及时跟进党的组织和工作覆盖{% endif %}。"
     )
     p(
-        "（二）严格规范组织生活。{% if w.W07 %}对未达到“三会一课”基本要求的{{ w.W07 }}家律所党组织加强督促指导，{% endif %}"
+        "（二）严格规范组织生活。{% if w.W07 %}对组织生活未达到基本要求的{{ w.W07 }}家律所党组织加强督促指导，{% endif %}"
         "督促各律所党组织落实“三会一课”、主题党日、民主评议党员等制度。"
     )
     p(
@@ -554,14 +553,14 @@ def build_notice() -> Document:
     p("")
     p(
         "截至{{ date }}，{% if received %}共收到{{ scope }}律师事务所{{ period_label }}党建工作情况半年报表{{ r.received }}份，"
-        "{% if received > 1 %}均{% endif %}未通过强制性审核{% if rules %}（{{ rules }}）{% endif %}，已退回律所修改，尚未重新报送。"
+        "{% if received > 1 %}均{% endif %}未通过强制性审核{% if rules %}（{{ rules }}）{% endif %}，已退回{{ back_names }}修改，尚未重新报送。"
         "{% else %}未收到{{ scope }}律师事务所报送的{{ period_label }}党建工作情况半年报表。{% endif %}"
         "本期{{ scope }}没有可汇总的报表，因此不形成{{ scope }}律师行业党建工作情况报告。"
     )
     p(
         "{% if has_roster %}按律所名录，{{ scope }}应报送半年报表的律师事务所{{ m.expected_firms }}家"
         "{% if unreported %}，其中尚未报送的{{ unreported }}家：{{ unreported_names }}{% endif %}。{% endif %}"
-        "请督促辖区律师事务所尽快报送{% if contact %}，有关事项请联系{{ contact }}{% endif %}。"
+        "请督促辖区律师事务所尽快报送{% if received %}，退回的报表修改后重新报送{% endif %}{% if contact %}，有关事项请联系{{ contact }}{% endif %}。"
     )
     p("")
     _signature(doc)

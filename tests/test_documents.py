@@ -115,6 +115,9 @@ def test_every_document_is_written(made):
     names = sorted(p.relative_to(result.folder).as_posix() for p in result.documents)
     assert PROVINCE_DOC in names
     assert "分地市/广州市.docx" in names and "分地市/云浮市.docx" in names
+    props = Document(str(result.folder / PROVINCE_DOC)).core_properties  # Word's 信息 pane
+    assert props.author == "中共广东省律师行业委员会" and "python-docx" not in (props.comments or "")
+    assert props.title.startswith("2024年上半年全省律师行业") and props.created.date() == date(2024, 7, 20)
     assert len([n for n in names if n.startswith("分地市/")]) == 21
     assert "summary.json" in names and "汇总表.xlsx" in names
 
@@ -170,6 +173,14 @@ def test_received_accepted_sent_back_come_first_and_counts_compare_like_for_like
     )
     assert roster and (int(roster[1]), int(roster[2])) == (m["expected_firms"], m["reported_firms"])
     assert int(roster[1]) == sum(int(g or 0) for g in roster.groups()[1:])
+    # and the firms outside the roster that reported, so the 退回待修改 of 三 and 附件3 add up too
+    listed = {f.uscc for f in office[1]["setup"].roster}
+    outside = {
+        x["uscc"] or x["file"] for x in s["submissions"] if x["status"] != "superseded" and x["uscc"] not in listed
+    }
+    said = re.search(r"另有名录外律所(\d+)家报送了报表", first)
+    assert outside and said and int(said[1]) == len(outside)
+    assert m["returns_rejected"] == int(roster[3] or 0) + len(outside) - (m["firms"] - m["reported_firms"])
     assert int(roster[4] or 0) == len(
         [f for f in s["missing"] if f["firm_name"] not in {x["firm_name"] for x in s["submissions"]}]
     )
@@ -223,8 +234,8 @@ def test_problems_are_only_what_exists_and_trace_to_the_summary_workbook(made, o
         problems = section(text, "三、存在问题", "四、下半年工作安排")
         sheet = ox_load(result.folder / "汇总表.xlsx")["全省汇总"]
         rows = {str(r[0].value): r[1].value for r in sheet.iter_rows(min_row=4) if r[0].value}
-        # "共N项" only when it says more than the number of returns ("（每份1项）" otherwise)
-        quality = re.search(r"已采用的报表中有([\d,]+)份存在需核实说明的问题(?:，共([\d,]+)项|（每份1项）)", problems)
+        # "共N项" only when it says more than the number of returns
+        quality = re.search(r"已采用的报表中有([\d,]+)份存在需核实说明的问题(?:，共([\d,]+)项)?", problems)
         assert (quality is not None) == bool(rows["核实性问题（项）"])
         if quality:
             assert int(quality[1].replace(",", "")) == rows["有核实性问题的报表（份）"]
@@ -235,7 +246,7 @@ def test_problems_are_only_what_exists_and_trace_to_the_summary_workbook(made, o
             1 for r in issues.iter_rows(min_row=2, values_only=True) if r[4] == "已采用" and r[6] == "核实性审核"
         )
         assert warned == rows["核实性问题（项）"]
-        for rule, words in (("W07", "未达到“三会一课”基本要求"), ("W03", "未建立党组织也未选派党建工作指导员的律所")):
+        for rule, words in (("W07", "组织生活未达到基本要求"), ("W03", "未建立党组织也未选派党建工作指导员的律所")):
             hit = re.search(rf"有?([\d,]+)家{words}" if rule == "W07" else rf"{words}([\d,]+)家", problems)
             key = next((k for k in rows if k.startswith(rule)), None)
             assert (hit is None) == (key is None), rule
@@ -257,10 +268,10 @@ def test_a_city_without_accepted_returns_gets_a_one_page_notice(office):
     m = result.summary["by_city"]["韶关市"]
     assert m["firms"] == 0 and m["returns_received"] == 1
     assert notice.startswith("2024年上半年韶关市律师事务所\n党建工作情况报表报送情况说明\n")
-    assert (
-        "共收到韶关市律师事务所2024年上半年党建工作情况半年报表1份，未通过强制性审核（E13 已建立党组织但党员律师数为0）"
-        in notice
-    )
+    head = "共收到韶关市律师事务所2024年上半年党建工作情况半年报表1份，未通过强制性审核（E13 党组织设置不是“未建立”但党员律师数为0）"
+    assert head in notice
+    back = next(s["firm_name"] for s in result.summary["submissions"] if s["city"] == "韶关市")
+    assert f"已退回{back}修改" in notice and "退回的报表修改后重新报送" in notice
     assert f"韶关市应报送半年报表的律师事务所{m['expected_firms']}家" in notice
     # the city gets no 汇总表: the firms that sent nothing are named in the notice itself
     never = [f["firm_name"] for f in result.summary["missing"] if f["city"] == "韶关市"]

@@ -210,7 +210,8 @@ def test_a_slip_of_the_period_counts_as_sent_back_for_the_half_year_being_collec
     rows = {r["path"]: (r["period"], r["status"]) for r in table(tmp_path, returns)}
     assert rows == {"typo.xlsx": ("2024H1", "rejected"), "blank.xlsx": ("2024H1", "rejected")}
     assert not (tmp_path / "out/2029H1").exists()  # no 报送进度 of a half-year nobody collects
-    assert "本期报送的是2024年上半年的报表" in receipt_text(tmp_path / "回执/typo_回执.xlsx")
+    text = receipt_text(tmp_path / "回执/typo_回执.xlsx")
+    assert "本期报送的是2024年上半年的报表" in text and "计入报告期" in text  # the half-year it counts in
     # the corrected return counts instead of the slip
     corrected = clean_values() | {"filled_date": date(2024, 7, 20)}
     drop(tmp_path / "inbox", "typo（更正）.xlsx", form_bytes(schema, corrected))

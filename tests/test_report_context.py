@@ -162,6 +162,8 @@ def test_every_heading_agrees_with_the_figures_under_it(by_period):
     assert set(sections) == set(TRENDS)
     for name, (heading, body) in sections.items():
         way = expected_direction(changes, HEADINGS[name])
+        if name == "development" and not ctx["n"]["new_members"]:
+            way = ""  # nobody admitted: no trend word over 本期未发展党员
         words = CONDUCT if name == "conduct" else SAYS
         if way in words:
             assert words[way].search(heading), (name, way, heading)

@@ -268,7 +268,7 @@ def problems(
             "组织生活不够规范",
             [
                 (f"单独建立党组织的{number(n['org_own'])}家律所中，" if n["org_own"] else "")
-                + f"有{number(w['W07'])}家未达到“三会一课”基本要求"
+                + f"有{number(w['W07'])}家组织生活未达到基本要求（“三会一课”、主题党日）"
                 if w["W07"]
                 else "",
                 f"由联合党支部覆盖的律所中，有{number(w['W04'])}家未填写所在联合党支部" if w["W04"] else "",
@@ -292,7 +292,7 @@ def problems(
         else "",
         (
             f"已采用的报表中有{number(returns)}份存在需核实说明的问题"
-            + (f"，共{number(findings)}项" if findings != returns else "（每份1项）")
+            + (f"，共{number(findings)}项" if findings != returns else "")
         )
         if findings
         else "",
@@ -403,6 +403,7 @@ def _common(period: Period, scope: str, issue: Issue) -> dict:
         "period_end": day_text(period.end),
         "issuer": issue.issuer,
         "date": made,
+        "day": issue.day.isoformat(),
         "contact": issue.contact,
         "sign": signature(issue.issuer, made),
         "cn": ["", *(chinese(i) for i in range(1, 20))],  # （一）（二）… of sections that number themselves
@@ -454,6 +455,8 @@ def build_context(
     n["unreported"] = len(unreported) if missing is not None else None
     if m.get("expected_firms") is not None:  # 应报 = 已采用 + 退回待修改 + 未报送, over the roster's firms
         n["roster_rejected"] = m["expected_firms"] - m["reported_firms"] - len(unreported)
+        # and the firms that reported from outside the roster, so every count of the text adds up
+        n["outside"] = (m["firms"] - m["reported_firms"]) + (m.get("returns_rejected", 0) - n["roster_rejected"])
     w = warning_counts(submissions)
     quality = warning_findings(submissions)
     weak = weakest(rows, m["org_coverage_rate"])
@@ -472,7 +475,16 @@ def build_context(
     said = phrases(changes, period.previous(), units)
     highlights = pick_highlights(firms, "city" if is_province else "district", warned_firms(submissions))
     org_own = m["org_own"]
-    org_life = "" if not org_own else "weak" if w["W07"] > ORG_LIFE_WEAK_SHARE * org_own else "good"
+    # 规范开展 only when 三、存在问题 has nothing to say about it (no W07, no W04)
+    org_life = (
+        ""
+        if not org_own
+        else "weak"
+        if w["W07"] > ORG_LIFE_WEAK_SHARE * org_own
+        else "good"
+        if not w["W07"] and not w["W04"]
+        else ""
+    )
     sm, larger = m["small_medium_coverage_rate"], m["larger_coverage_rate"]
     small_vs_larger = (
         ""
@@ -507,14 +519,16 @@ def build_context(
         "w": {f"W{i:02d}": 0 for i in range(1, 13)} | dict(w),
         "r": {"received": number(received), "accepted": number(accepted), "rejected": number(rejected_returns)}
         | {"other": number(max(0, received - accepted - rejected_returns)), "rejected_firms": number(rejected)}
-        | {"unreported": number(len(unreported)), "roster_rejected": number(n.get("roster_rejected") or 0)},
+        | {"unreported": number(len(unreported)), "roster_rejected": number(n.get("roster_rejected") or 0)}
+        | {"outside": number(n.get("outside") or 0)},
         "received": received,
         "rejected": rejected,
         "empty_cities": empty,
         "empty_note": _empty_note(empty),
         "compare_note": compare_note(changes, period.previous(), accepted),
         "has_history": bool(changes.get("hoh") or changes.get("yoy")),
-        "trend": heading_trends(said["d"]),
+        # no trend word over a figure of 0 (党员发展保持平稳 over 本期未发展党员)
+        "trend": heading_trends(said["d"]) | ({"development": ""} if not m["new_members"] else {}),
         "org_life": org_life,
         "highlights": highlights,
         "highlights_count": chinese(len(highlights)),
@@ -570,10 +584,11 @@ def size_text(m: dict) -> str:
 
 
 def org_text(m: dict) -> str:
-    """`党委2家、党总支10家、党支部898家`; `均为党支部` when there is one kind; '' with none."""
+    """`党委2家、党总支10家、党支部898家`; `均为党支部` when there is one kind (`为党支部` for one
+    firm); '' with none."""
     parts = [(ORG_WORDS[k], m[k]) for k in ORG_WORDS if m[k]]
     if len(parts) == 1:
-        return f"均为{parts[0][0]}"
+        return f"{'均' if parts[0][1] > 1 else ''}为{parts[0][0]}"
     return "、".join(f"{word}{number(count)}家" for word, count in parts)
 
 
@@ -621,6 +636,8 @@ def build_notice_context(
         "rules": "；".join(
             CATALOGUE[r].titled() if r in CATALOGUE else r for r in sorted({r for f in returned for r in f["rules"]})
         ),
+        "back_names": "、".join(f.get("firm_name") or "（未填写名称的律所）" for f in returned[:NOTICE_NAMES_MAX])
+        + (f"等{len(returned)}家" if len(returned) > NOTICE_NAMES_MAX else ""),
         "has_roster": m.get("expected_firms") is not None,
         "m": {"expected_firms": number(m["expected_firms"]) if m.get("expected_firms") is not None else ""},
     }

@@ -193,7 +193,7 @@ def build_receipt(data: ReceiptData, title: str, settings: ReceiptSettings = DEF
         ws.row(row, ["一、报表审核结果"], _SECTION)
         row += 1
         with_rows = any(r.row for r in data.returns)  # 行号 only for a roster-layout file
-        heads = ("序号", "律所名称", "统一社会信用代码", "报告期", "工作表", *(("行号",) if with_rows else ()))
+        heads = ("序号", "律所名称", "统一社会信用代码", "计入报告期", "工作表", *(("行号",) if with_rows else ()))
         heads += ("审核结果", "强制性问题", "核实性问题")
         ws.row(row, heads, _HEAD)
         status_col = len(heads) - 3
