@@ -244,7 +244,10 @@ def test_e04_period_not_ended(ctx):
     (f,) = checked.findings
     assert f.rule == "E04" and "尚未结束" in f.message
     # on 30 June the half-year being collected is the one before: the firm is told which it is
-    assert "本期报送的是2023年下半年的报表" in f.message and "06月" not in f.message
+    assert "请于2024年6月30日以后报送" in f.message and "本期报送的是2023年下半年的报表" in f.message
+    # a half-year not begun is a slip: the firm is told which half-year is being collected
+    (slip,) = check(replace(ctx, today=date(2024, 7, 1)), clean_values() | {"period": "2029年上半年"}).findings
+    assert slip.rule == "E04" and "本期报送的是2024年上半年的报表。请核对年份" in slip.message
     assert check(replace(ctx, today=date(2024, 7, 1)), clean_values()).findings == []
 
 

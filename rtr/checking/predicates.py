@@ -140,8 +140,18 @@ def period_unreadable_or_not_ended(r: FieldRead, ctx: RuleContext) -> Hit | None
     if r.period is None:
         return hit(r.field.key, "unreadable", text=r.read)
     if not r.period.has_ended(ctx.today):
-        # most often a slip of the year or the half: name the half-year being collected
-        return hit(r.field.key, "not_ended", period=r.period.label, collecting=latest_ended(ctx.today).label)
+        collecting = latest_ended(ctx.today).label
+        if r.period.start <= ctx.today:  # the half-year under way: sent early
+            end = r.period.end
+            return hit(
+                r.field.key,
+                "running",
+                period=r.period.label,
+                collecting=collecting,
+                end=f"{end.year}年{end.month}月{end.day}日",
+            )
+        # a half-year not begun: most often a slip of the year or the half
+        return hit(r.field.key, "not_ended", period=r.period.label, collecting=collecting)
     return None
 
 

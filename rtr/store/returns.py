@@ -202,16 +202,27 @@ def findings_of_files(conn: Connection, file_ids: list[int], limit: int) -> tupl
 
 
 def accepted_of_period(conn: Connection, period: str) -> list[dict]:
-    """The values of every accepted return of a period, with identity columns."""
-    rows = conn.execute(
+    """The values of every accepted return of a period, with identity columns.
+
+    Rows are fetched and decoded a thousand at a time, each thousand in one `json.loads` of an
+    array: the decoder then keeps one copy of each key for all of them (one `loads` per return made
+    new key strings for every return: 242 against 115 MB for 40,000 returns' values), and the JSON
+    text of only one thousand is held at once."""
+    result = conn.execution_options(yield_per=VALUES_BATCH).execute(
         select(returns.c.uscc, returns.c.firm_name, returns.c.city, returns.c.district, returns.c.values_json)
         .where(returns.c.period == period, returns.c.status == "accepted")
         .order_by(returns.c.city, returns.c.uscc)
-    ).all()
-    return [
-        json.loads(r.values_json) | {"uscc": r.uscc, "firm_name": r.firm_name, "city": r.city, "district": r.district}
-        for r in rows
-    ]
+    )
+    out: list[dict] = []
+    for part in result.partitions(VALUES_BATCH):
+        decoded = json.loads("[" + ",".join(r.values_json for r in part) + "]")
+        for r, values in zip(part, decoded, strict=True):
+            values.update(uscc=r.uscc, firm_name=r.firm_name, city=r.city, district=r.district)
+        out += decoded
+    return out
+
+
+VALUES_BATCH = 1000
 
 
 def period_returns(conn: Connection, period: str | None, *, values: bool = True) -> list[tuple[dict, str, list[dict]]]:
