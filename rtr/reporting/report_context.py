@@ -456,7 +456,10 @@ def build_context(
     if m.get("expected_firms") is not None:  # 应报 = 已采用 + 退回待修改 + 未报送, over the roster's firms
         n["roster_rejected"] = m["expected_firms"] - m["reported_firms"] - len(unreported)
         # and the firms that reported from outside the roster, so every count of the text adds up
-        n["outside"] = (m["firms"] - m["reported_firms"]) + (m.get("returns_rejected", 0) - n["roster_rejected"])
+        # (never below 0: a roster firm whose return names another city counts there, not here)
+        n["outside"] = max(
+            0, m["firms"] - m["reported_firms"] + (m.get("returns_rejected") or 0) - n["roster_rejected"]
+        )
     w = warning_counts(submissions)
     quality = warning_findings(submissions)
     weak = weakest(rows, m["org_coverage_rate"])
