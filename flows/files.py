@@ -135,7 +135,7 @@ def sha256(data: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class InboxFile:
     rel: str  # POSIX path relative to the inbox, as shown: valid UTF-8 (see `shown_name`)
-    path: Path  # on disk, exactly (a name that is not UTF-8 keeps its bytes as surrogate escapes)
+    path: str  # on disk, exactly (a name that is not UTF-8 keeps its bytes as surrogate escapes)
     size: int
     mtime: float
     symlink: bool = False  # listed so that the ledger answers it, never followed
@@ -160,21 +160,35 @@ def shown_name(rel: str) -> tuple[str, bytes | None]:
 
 
 def list_inbox(inbox: Path) -> list[InboxFile]:
-    """Every regular file and every symlink below the inbox, sorted. Symlinks (to files or to
-    folders) are listed, never followed: nothing outside the inbox is read."""
-    found = []
-    for root, dirs, names in os.walk(inbox, followlinks=False):
-        dirs.sort()
-        links = [d for d in dirs if (Path(root) / d).is_symlink()]  # os.walk lists them but does not enter
-        for name in sorted(names + links):
-            path = Path(root) / name
+    """Every regular file and every symlink below the inbox: in each folder its files (and links)
+    by name, then its subfolders by name. Symlinks (to files or to folders) are listed, never
+    followed: nothing outside the inbox is read. Names stay strings until a file is read (Path
+    objects for 40,000 files cost ≈1 s of CPU a scan, more than the stat calls)."""
+    found: list[InboxFile] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return  # vanished or unreadable while listing
+        folders = []
+        for e in entries:
             try:
-                st = path.lstat()
+                if e.is_dir(follow_symlinks=False):
+                    folders.append(e)
+                    continue
+                st = e.stat(follow_symlinks=False)
             except OSError:
                 continue  # vanished while listing
-            if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
-                rel, raw = shown_name(path.relative_to(inbox).as_posix())
-                found.append(InboxFile(rel, path, st.st_size, st.st_mtime, stat.S_ISLNK(st.st_mode), raw))
+            link = stat.S_ISLNK(st.st_mode)
+            if link or stat.S_ISREG(st.st_mode):
+                rel, raw = shown_name(prefix + e.name)
+                found.append(InboxFile(rel, e.path, st.st_size, st.st_mtime, link, raw))
+        for e in folders:
+            walk(e.path, f"{prefix}{e.name}/")
+
+    walk(os.fspath(inbox), "")
     return found
 
 
@@ -182,7 +196,7 @@ class NotARegularFile(OSError):
     """The path is no longer a regular file (replaced by a link, a folder or a pipe since listing)."""
 
 
-def read_regular(path: Path, limit: int) -> tuple[bytes | None, str, int]:
+def read_regular(path: str | Path, limit: int) -> tuple[bytes | None, str, int]:
     """(bytes, sha256, size) of a regular file, never through a symlink and never blocking on a
     pipe; a file over `limit` bytes is hashed in chunks and its bytes not kept (None)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -206,14 +220,14 @@ def read_regular(path: Path, limit: int) -> tuple[bytes | None, str, int]:
         return None, digest.hexdigest(), size
 
 
-def link_digest(path: Path) -> str:
+def link_digest(path: str | Path) -> str:
     """A symlink's ledger hash: of where it points (its target is never read)."""
     return sha256(os.fsencode(os.readlink(path)))
 
 
 def restat(f: InboxFile) -> InboxFile | None:
     try:
-        st = f.path.lstat()
+        st = os.lstat(f.path)
     except OSError:
         return None
     return InboxFile(f.rel, f.path, st.st_size, st.st_mtime, f.symlink, f.raw)

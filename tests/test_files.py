@@ -9,7 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from flows.files import STALE_AFTER_SECONDS, ArchivePack, read_original, sweep_stale_temps, write_atomic
+from flows.files import (
+    STALE_AFTER_SECONDS,
+    ArchivePack,
+    list_inbox,
+    read_original,
+    sweep_stale_temps,
+    write_atomic,
+)
 from tests import reliability
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,3 +133,33 @@ def test_read_regular_reads_whole_files_and_only_hashes_oversized_ones(tmp_path,
     monkeypatch.setattr(files.os, "fstat", lambda fd: os.stat_result((*real(fd)[:6], 100, *real(fd)[7:])))
     assert files.read_regular(path, len(body)) == (body, digest, len(body))
     assert files.read_regular(path, 200) == (None, digest, len(body))
+
+
+def test_the_inbox_is_listed_folder_by_folder_links_listed_never_followed(tmp_path):
+    inbox, outside = tmp_path / "inbox", tmp_path / "outside"
+    (inbox / "广州市" / "天河区").mkdir(parents=True)
+    (outside / "深处").mkdir(parents=True)
+    (outside / "深处" / "secret.xlsx").write_bytes(b"s")
+    for rel, data in (("b.xlsx", b"bb"), ("a.xlsx", b"a"), ("广州市/x.xlsx", b"xxx"), ("广州市/天河区/y.xls", b"y")):
+        (inbox / rel).write_bytes(data)
+    os.symlink(outside / "深处", inbox / "广州市" / "link-to-folder")
+    os.symlink(outside / "深处" / "secret.xlsx", inbox / "link.xlsx")
+    os.mkfifo(inbox / "pipe.xlsx")  # neither a file nor a link: not listed
+    odd = os.fsdecode(b"\xb9\xe3\xd6\xdd.xlsx")  # GBK bytes, not UTF-8
+    (inbox / odd).write_bytes(b"g")
+    listed = list_inbox(inbox)
+    # each folder's files and links by name, then its folders by name
+    assert [f.rel for f in listed] == [
+        "a.xlsx",
+        "b.xlsx",
+        "link.xlsx",
+        "\ufffd\ufffd\ufffd\ufffd.xlsx",
+        "广州市/link-to-folder",
+        "广州市/x.xlsx",
+        "广州市/天河区/y.xls",
+    ]
+    by_rel = {f.rel: f for f in listed}
+    assert by_rel["b.xlsx"].size == 2 and not by_rel["b.xlsx"].symlink
+    assert by_rel["link.xlsx"].symlink and by_rel["广州市/link-to-folder"].symlink
+    assert by_rel["\ufffd\ufffd\ufffd\ufffd.xlsx"].raw == b"\xb9\xe3\xd6\xdd.xlsx"
+    assert os.path.samefile(by_rel["广州市/天河区/y.xls"].path, inbox / "广州市/天河区/y.xls")

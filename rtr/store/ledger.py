@@ -33,8 +33,9 @@ class FileRow:
 def seen(conn: Connection) -> set[tuple[str | bytes, int, float]]:
     """(name, size, mtime) of every file seen, the name as `InboxFile.key`: a file matching one is
     not read again."""
-    rows = conn.execute(select(files.c.path, files.c.raw_path, files.c.size, files.c.mtime))
-    return {(r.path if r.raw_path is None else bytes(r.raw_path), r.size, r.mtime) for r in rows}
+    rows = conn.execute(select(files.c.path, files.c.raw_path, files.c.size, files.c.mtime)).all()
+    # rows unpacked as tuples: a Row's attributes cost ≈0.25 s over 40,000 files, every scan
+    return {(path if raw is None else bytes(raw), size, mtime) for path, raw, size, mtime in rows}
 
 
 def files_by_hash(conn: Connection, digests: list[str]) -> dict[str, FileRow]:
