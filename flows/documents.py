@@ -153,6 +153,7 @@ def plan_documents(setup: Setup, data: PeriodData, summary: dict, folder: Path) 
                 submissions=submissions,
                 issue=issue,
                 missing=missing,
+                own_org_min_full_members=least,
             )
             jobs.append(DocumentJob(template_path(setup, "city_notice", "city_notice.docx"), notice, {}, target))
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -93,6 +93,11 @@ class Catalogue:
 
     def ids(self, severity: str | None = None) -> tuple[str, ...]:
         return tuple(r.id for r in self.rules if severity is None or r.severity == severity)
+
+    def titled(self, rule_ids: Iterable[str], own_org_min_full_members: int = 3) -> str:
+        """`E06 党员律师数大于执业律师数；E07 …`: rules by id and title, as lists show them (an id
+        the catalogue does not know, from an older store, by its id alone)."""
+        return "；".join(self.by_id[r].titled(own_org_min_full_members) if r in self.by_id else r for r in rule_ids)
 
     def position(self, rule_id: str) -> int:
         """Where a rule stands in the catalogue: findings are listed in this order, whenever each

@@ -9,6 +9,7 @@ direction and size of the figures under them, so a heading never contradicts its
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -314,15 +315,25 @@ def problems(
     return out
 
 
+def city_order(order: list[str]) -> Callable[[dict], tuple]:
+    """A sort key for records with a city and a firm: the configured city order (others after it,
+    by name), then the firm's name, its uscc and its file."""
+    index = {c: i for i, c in enumerate(order)}
+
+    def rank(f: dict) -> tuple:
+        city = f.get("city") or ""
+        return (index.get(city, len(index)), city, f.get("firm_name") or "", f.get("uscc") or "", f.get("file") or "")
+
+    return rank
+
+
 def unreported_and_sent_back(
     missing: list[dict] | None, returned: list[dict], order: list[str], own_org_min_full_members: int = 3
 ) -> tuple[list[dict], list[dict]]:
     """附件3: roster firms that sent nothing, and firms whose returns were sent back (with the rules
     that sent them back, by id and title), each sorted by city (in the configured order), then name."""
 
-    def rank(f: dict) -> tuple:
-        city = f.get("city") or ""
-        return (order.index(city) if city in order else len(order), city, f.get("firm_name") or "", f.get("uscc") or "")
+    rank = city_order(order)
 
     back_ids = {f.get("uscc") for f in returned if f.get("uscc")} | {f.get("firm_name") for f in returned}
     none = [f for f in (missing or []) if f["uscc"] not in back_ids and f["firm_name"] not in back_ids]
@@ -331,9 +342,7 @@ def unreported_and_sent_back(
             "city": f.get("city") or UNKNOWN_CITY,
             "firm_name": f.get("firm_name") or "（未填写）",
             "uscc": f.get("uscc") or "",
-            "rules": "；".join(
-                CATALOGUE[r].titled(own_org_min_full_members) if r in CATALOGUE else r for r in f["rules"]
-            ),
+            "rules": CATALOGUE.titled(f["rules"], own_org_min_full_members),
         }
         for f in sorted(returned, key=rank)
     ]
@@ -610,6 +619,12 @@ def _empty_note(empty: list[dict]) -> str:
 NOTICE_NAMES_MAX = 10  # firms named in the notice's sentence; more are counted (等N家)
 
 
+def _named(names: list[str]) -> str:
+    """`甲所、乙所`, or the first NOTICE_NAMES_MAX and `等N家`."""
+    more = f"等{len(names)}家" if len(names) > NOTICE_NAMES_MAX else ""
+    return "、".join(names[:NOTICE_NAMES_MAX]) + more
+
+
 def build_notice_context(
     *,
     scope: str,
@@ -618,17 +633,16 @@ def build_notice_context(
     submissions: list[dict],
     issue: Issue,
     missing: list[dict] | None = None,
+    own_org_min_full_members: int = 3,
 ) -> dict:
     """The one-page notice for a city with no accepted return (docs/metrics.md). The city receives
     no 汇总表, so the roster firms that sent nothing are named here (`missing`: the city's)."""
     m = metrics
     returned = sent_back(submissions)
     unreported, _ = unreported_and_sent_back(missing, returned, [scope])
-    names = [f["firm_name"] for f in unreported]
-    shown = "、".join(names[:NOTICE_NAMES_MAX]) + (f"等{len(names)}家" if len(names) > NOTICE_NAMES_MAX else "")
     return _common(period, scope, issue) | {
         "unreported": len(unreported),
-        "unreported_names": shown,
+        "unreported_names": _named([f["firm_name"] for f in unreported]),
         "title": "".join(notice_title_lines(period, scope)),
         "title_lines": notice_title_lines(period, scope),
         "received": m.get("returns_received", len(submissions)),
@@ -636,11 +650,8 @@ def build_notice_context(
             "received": number(m.get("returns_received", len(submissions))),
             "rejected": number(m.get("returns_rejected", len(returned))),
         },
-        "rules": "；".join(
-            CATALOGUE[r].titled() if r in CATALOGUE else r for r in sorted({r for f in returned for r in f["rules"]})
-        ),
-        "back_names": "、".join(f.get("firm_name") or "（未填写名称的律所）" for f in returned[:NOTICE_NAMES_MAX])
-        + (f"等{len(returned)}家" if len(returned) > NOTICE_NAMES_MAX else ""),
+        "rules": CATALOGUE.titled(sorted({r for f in returned for r in f["rules"]}), own_org_min_full_members),
+        "back_names": _named([f.get("firm_name") or "（未填写名称的律所）" for f in returned]),
         "has_roster": m.get("expected_firms") is not None,
         "m": {"expected_firms": number(m["expected_firms"]) if m.get("expected_firms") is not None else ""},
     }

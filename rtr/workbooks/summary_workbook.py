@@ -16,7 +16,7 @@ from rtr.form.periods import parse_period
 from rtr.form.schema import FormSchema
 from rtr.reporting.metrics import COUNT_KEYS, RATES, RECEIVED_KEYS, UNKNOWN_CITY, labels, sent_back
 from rtr.reporting.phrasing import against_label, points
-from rtr.reporting.report_context import unreported_and_sent_back, warning_counts, warning_findings
+from rtr.reporting.report_context import city_order, unreported_and_sent_back, warning_counts, warning_findings
 from rtr.workbooks.receipts import STATUS_LABELS
 from rtr.workbooks.xlsxwrite import Sheet, Style, Workbook, col_letter
 
@@ -227,8 +227,7 @@ def build_summary_workbook(
     counts = warning_counts(summary["submissions"])
     returns_warned, warnings = warning_findings(summary["submissions"])
     for rule in sorted(counts):
-        titled = CATALOGUE[rule].titled(own_org_min_full_members) if rule in CATALOGUE else rule
-        line(f"{titled}（份）", counts[rule], "#,##0")
+        line(f"{CATALOGUE.titled([rule], own_org_min_full_members)}（份）", counts[rule], "#,##0")
     line("有核实性问题的报表（份）", returns_warned, "#,##0")
     line("核实性问题（项）", warnings, "#,##0")
     ws.freeze = "A4"
@@ -274,11 +273,8 @@ def build_summary_workbook(
     ws.print_cols = f"{col_letter(name_col)}:{col_letter(name_col)}"
 
     ws = wb.sheet("审核问题")
-    order = {c: i for i, c in enumerate(cities)}
-    ranked = sorted(  # by city in the configured order, then firm: as 未报送名单 and the reports' lists
-        summary["submissions"],
-        key=lambda s: (order.get(s["city"] or "", len(order)), s["city"] or "", s["firm_name"] or "", s["file"]),
-    )
+    # by city in the configured order, then firm: as 未报送名单 and the reports' lists
+    ranked = sorted(summary["submissions"], key=city_order(list(cities)))
     issues = [
         [
             s["city"] or UNKNOWN_CITY,
@@ -314,6 +310,7 @@ def build_summary_workbook(
     )
     listed = [[f["city"], f["firm_name"], f["uscc"], "未报送", ""] for f in unreported]
     listed += [[f["city"], f["firm_name"], f["uscc"], "已退回待修改", f["rules"]] for f in back]
+    order = {c: i for i, c in enumerate(cities)}
     listed.sort(key=lambda r: (order.get(r[0], len(order)), r[0], r[3] != "未报送", r[1]))
     note = (
         f"名录内应报{m['expected_firms']:,}家，未报送{len(unreported):,}家；已退回待修改{len(back):,}家（退回原因的详细说明见各律所回执）。"
