@@ -85,16 +85,39 @@ class _Worker:
             cwd=ROOT,
             env=os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
         )
+        self._pending = bytearray()  # what the worker sent that is not yet a whole frame
 
     def send(self, payload: bytes) -> None:
         _send(self.process.stdin, BATCH, payload)
 
     def receive(self, timeout: float) -> tuple[bytes, bytes] | bool | None:
-        """The next frame; None when the worker is gone; False when it sent nothing in `timeout` seconds."""
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            return False
-        return _receive(self.process.stdout)
+        """The next frame; None when the worker is gone; False when it sent nothing in `timeout` seconds.
+
+        Read from the pipe's descriptor into a buffer of our own, never through the buffered stream:
+        a read of the stream takes whatever the pipe holds, so a frame that came with the one before
+        (a fast worker's STARTING and DONE, read by a busy supervisor) would sit in the stream's
+        buffer while `select` waited on the empty pipe for the whole clock, and the file was read again."""
+        fd = self.process.stdout.fileno()
+        while (frame := self._frame()) is None:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return False
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self._pending += chunk  # the clock starts again: the worker is sending
+        return frame
+
+    def _frame(self) -> tuple[bytes, bytes] | None:
+        pending = self._pending
+        if len(pending) < 5:
+            return None
+        end = 5 + int.from_bytes(pending[1:5], "little")
+        if len(pending) < end:
+            return None
+        frame = (bytes(pending[:1]), bytes(pending[5:end]))
+        del pending[:end]
+        return frame
 
     def stop(self) -> None:
         with contextlib.suppress(OSError):
@@ -128,6 +151,7 @@ class BoundedWorkers:
         self._started = 0
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
+        self.lost = 0  # workers that died or were cut off: they may have left temporary files
 
     def _take(self) -> _Worker:
         with self._lock:
@@ -142,6 +166,7 @@ class BoundedWorkers:
         dead.kill()
         worker = _Worker(self.bounds.memory_bytes, self.command)
         with self._lock:
+            self.lost += 1
             self._all = [w for w in self._all if w is not dead] + [worker]
         return worker
 

@@ -132,7 +132,7 @@ def _server_gone_is_one_line():
     """A run whose Prefect server went away ends on one line, however Prefect noticed it."""
     import httpx
 
-    from flows.pipeline import ServerGone, server_gone
+    from flows.server_watch import ServerGone, server_gone
 
     url = prefect_api_url() or "PREFECT_API_URL"
     try:

@@ -37,7 +37,6 @@ def settled(candidates: list[InboxFile], settle_seconds: float) -> tuple[list[In
 def list_new(store: Store, inbox: Path, settle_seconds: float) -> Listing:
     with store.transaction() as conn:
         seen = ledger.seen(conn)
-    listed = list_inbox(inbox)
-    fresh = [f for f in listed if (f.key, f.size, f.mtime) not in seen]
+    fresh, known = list_inbox(inbox, seen)
     todo, waiting = settled(fresh, settle_seconds)
-    return Listing(todo, len(listed) - len(fresh), waiting)
+    return Listing(todo, known, waiting)

@@ -12,13 +12,10 @@ futures (slow for a batch of returns, and it cannot rebuild a store or the schem
 
 from __future__ import annotations
 
-import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
@@ -26,6 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from flows import progress, steps
+from flows.server_watch import ServerWatch
 from flows.setup import Overrides, load_setup, open_store
 from rtr.form.periods import latest_ended, parse_period
 from rtr.store import Store, returns
@@ -40,40 +38,6 @@ def _io_failure(task_, task_run, state) -> bool:
     except Exception:  # anything else is a bug or a bad input: retrying would not help
         return False
     return False
-
-
-class ServerGone(RuntimeError):
-    """The Prefect server stopped answering during a run: what was stored stays stored."""
-
-
-class ServerWatch:
-    """Whether the flow run's Prefect server still answers, asked before each step (at most once a
-    `every` seconds). Prefect's client would retry for minutes and its task runs carry on without
-    the server, reporting nothing; a run whose server is gone stops at its next step instead."""
-
-    def __init__(self, url: str | None, every: float = 1.0, timeout: float = 3.0) -> None:
-        self.url, self.every, self.timeout = url, every, timeout
-        self._asked = -every
-        self._lock = threading.Lock()
-
-    def check(self) -> None:
-        if not self.url:
-            return
-        with self._lock:
-            if time.monotonic() - self._asked < self.every:
-                return
-            self._asked = time.monotonic()
-            try:
-                httpx.get(f"{self.url.rstrip('/')}/health", timeout=self.timeout).raise_for_status()
-            except httpx.HTTPError as exc:
-                raise ServerGone(server_gone(self.url)) from exc
-
-
-def server_gone(url: str) -> str:
-    return (
-        f"Prefect 服务器（{url}）已断开，运行已停止：已入库的报表和已写出的回执都已保存；"
-        "请启动服务器（prefect server start）后重新运行，会从未读取的文件接着做"
-    )
 
 
 def _api_url() -> str | None:

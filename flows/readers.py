@@ -21,6 +21,11 @@ class Reader:
     def close(self) -> None:
         pass
 
+    @property
+    def may_have_left_temporaries(self) -> bool:
+        """Whether a worker may have died mid-write this run (its partial archive pack left behind)."""
+        return True
+
 
 class ProcessReader(Reader):
     """`workers` bounded worker processes on this machine ("processes"; "threads" is the same: a
@@ -35,6 +40,10 @@ class ProcessReader(Reader):
 
     def close(self) -> None:
         self.pool.close()
+
+    @property
+    def may_have_left_temporaries(self) -> bool:
+        return self.pool.lost > 0
 
 
 _ON_DASK: dict[Bounds, BoundedWorkers] = {}
@@ -76,6 +85,10 @@ class DaskReader(Reader):
 
     def read(self, payload: bytes) -> bytes:
         return self._connected().submit(read_on_dask, payload, self.bounds, pure=False).result()
+
+    @property
+    def may_have_left_temporaries(self) -> bool:
+        return self._client is not None  # it read batches; whether a worker died there is not known here
 
     def close(self) -> None:
         if self._client is not None:

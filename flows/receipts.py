@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flows.files import BackgroundWriter, flush_to_disk, sweep_stale_temps
@@ -79,7 +81,26 @@ def copy_receipts(setup: Setup, store: Store, file_ids: list[int], source_dir: P
     return done
 
 
+UNFINISHED = ".intake-unfinished"  # in the archive folder while an intake runs
+
+
 def sweep_leftovers(receipts_dir: Path, archive_dir: Path) -> None:
-    """The temporary files of a killed intake (receipts, originals); run under the intake lock."""
+    """The temporary files of a killed intake or worker (receipts, originals); run under the intake lock."""
     for folder in (receipts_dir, archive_dir):
         sweep_stale_temps(folder)
+
+
+@contextmanager
+def unfinished_marked(receipts_dir: Path, archive_dir: Path) -> Iterator[None]:
+    """An intake between a mark it leaves in the archive folder and its normal end. A mark found at
+    the start means the last intake was killed (or failed) and may have left temporary files: they
+    are swept first. An unchanged inbox is then scanned without walking the receipts and the
+    archive (≈0.13 s of a 0.55 s scan at 40,000 files); an intake that read files sweeps at its
+    end, for the workers that died meanwhile."""
+    mark = archive_dir / UNFINISHED
+    if mark.exists():
+        sweep_leftovers(receipts_dir, archive_dir)
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    mark.touch()
+    yield  # on an exception the mark stays, for the next intake
+    mark.unlink(missing_ok=True)

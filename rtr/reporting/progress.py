@@ -15,15 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-from rich.console import Group
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from rtr.checking.findings import ERROR, WARNING, Finding
 from rtr.checking.records import stored_text
 from rtr.form.periods import Period
 from rtr.reading.emails import firm_address
+
+if TYPE_CHECKING:
+    from rich.console import Group
 from rtr.reading.roster import RosterFirm
 from rtr.reporting.metrics import UNKNOWN_CITY, rate
 from rtr.reporting.phrasing import pct
@@ -286,6 +286,11 @@ def progress_markdown(progress: Progress, as_of: str) -> str:
 
 def progress_table(progress: Progress) -> Group:
     """What `python -m flows status` prints (with rich's Console): the headline, then the table by city."""
+    # rich only here: every intake imports this module, and rich costs ≈0.1 s of a typed command
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=f"{progress.period.label}报送进度", title_justify="left")
     for i, name in enumerate(COLUMNS):
         table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True)

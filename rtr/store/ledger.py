@@ -32,10 +32,17 @@ class FileRow:
 
 def seen(conn: Connection) -> set[tuple[str | bytes, int, float]]:
     """(name, size, mtime) of every file seen, the name as `InboxFile.key`: a file matching one is
-    not read again."""
-    rows = conn.execute(select(files.c.path, files.c.raw_path, files.c.size, files.c.mtime)).all()
-    # rows unpacked as tuples: a Row's attributes cost ≈0.25 s over 40,000 files, every scan
-    return {(path if raw is None else bytes(raw), size, mtime) for path, raw, size, mtime in rows}
+    not read again. Read through the driver's own cursor, whose rows are plain tuples (SQLite's and
+    psycopg's alike): SQLAlchemy's rows cost ≈0.2 s over 40,000 files, every scan."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute("SELECT path, size, mtime FROM files WHERE raw_path IS NULL")
+        known = set(cursor.fetchall())
+        cursor.execute("SELECT raw_path, size, mtime FROM files WHERE raw_path IS NOT NULL")
+        known.update((bytes(raw), size, mtime) for raw, size, mtime in cursor.fetchall())
+    finally:
+        cursor.close()
+    return known
 
 
 def files_by_hash(conn: Connection, digests: list[str]) -> dict[str, FileRow]:
