@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint install clean-demo reliability docs
+.PHONY: demo test quick lint install clean-demo reliability docs
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,11 +28,19 @@ demo: $(STAMP)
 	@echo "回执 receipts: $(DEMO)/回执/"
 
 CODE := rtr flows sample tests benchmarks templates tools
+# Two pytest-xdist workers (this machine has two cores); tests/conftest.py keeps the tests that share
+# a set-up on one worker and starts the long ones first. `-n 0` runs everything in one process.
+PARALLEL ?= -n 2 --dist loadgroup --no-loadscope-reorder
 
 test: $(STAMP)
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PARALLEL)
+
+# The quick loop while working: everything but the tests marked slow (Prefect, LibreOffice,
+# PostgreSQL, the CLI and worker processes).
+quick: $(STAMP)
+	$(BIN)/python -m pytest -q $(PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check $(CODE)
@@ -40,8 +48,8 @@ lint: $(STAMP)
 
 # The committed reliability table (docs/reliability.md) from a full run of the suite.
 reliability: $(STAMP)
-	RTR_RELIABILITY_OUT=docs $(BIN)/python -m pytest -q
+	RTR_RELIABILITY_OUT=docs $(BIN)/python -m pytest -q $(PARALLEL)
 
-# docs/form.md and docs/rules.md from form.toml and the rule catalogue (tests/test_docs.py fails when stale).
+# docs/form.md and docs/rules.md from form.toml and the rule catalogue (tests/rtr/test_docs.py fails when stale).
 docs: $(STAMP)
 	$(BIN)/python tools/write_docs.py

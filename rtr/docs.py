@@ -1,5 +1,5 @@
 """docs/form.md and docs/rules.md, rendered from form.toml and the rule catalogue. Pure: text out;
-`tools/write_docs.py` writes the files (`make docs`), and tests/test_docs.py fails when the
+`tools/write_docs.py` writes the files (`make docs`), and tests/rtr/test_docs.py fails when the
 committed ones are out of date."""
 
 from __future__ import annotations
@@ -212,11 +212,11 @@ def rules_markdown(schema: FormSchema, catalogue: Catalogue = CATALOGUE, default
         "1. An entry in `rtr/checking/rules.toml` (id, severity, fields, thresholds, summary, explain, message).",
         "2. One predicate in `rtr/checking/predicates.py`, registered under the id, reading the entry's fields "
         "as `v.<key>` and giving `hit(field, **values)` for each finding.",
-        "3. A breaker in `sample/synthetic.py` if a single return can break it, a case in `tests/test_rules.py`, "
+        "3. A breaker in `sample/synthetic.py` if a single return can break it, a case in `tests/rtr/checking/test_rules.py`, "
         "and `make docs`.",
         "",
         "Nothing else changes: the blank form's 填报说明, the report's warning counts (`w.<id>` in the Word "
-        "templates) and these docs read the catalogue. `tests/test_catalogue.py` fails when an entry names a "
+        "templates) and these docs read the catalogue. `tests/rtr/checking/test_catalogue.py` fails when an entry names a "
         "field form.toml does not have or a threshold `Thresholds` does not have, when a predicate reads a field "
         "its entry does not name, and when a predicate has no entry or an entry no predicate.",
         "",

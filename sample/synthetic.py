@@ -424,7 +424,7 @@ def _malformed_email(v: dict[str, object], rng: random.Random, period: Period) -
 
 
 # the rules a single return can break (not W08: it needs the previous half-year; not W10: the
-# roster), those with a breaker, in catalogue order; tests/test_sample.py asks that it be all of them
+# roster), those with a breaker, in catalogue order; tests/sample/test_sample.py asks that it be all of them
 SINGLE_RETURN_RULES = tuple(
     r.id
     for r in CATALOGUE

@@ -9,6 +9,7 @@ suite with RTR_RELIABILITY_OUT=docs to refresh the committed table.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from dataclasses import asdict, dataclass
@@ -20,6 +21,7 @@ COMMITTED = ROOT / "docs" / "reliability.json"
 OUT = ROOT / os.environ.get("RTR_RELIABILITY_OUT", "build/reliability")
 JSON = OUT / "reliability.json"
 TABLE = OUT / "reliability.md"
+LOCK = ROOT / "build" / "reliability.lock"  # ignored, wherever OUT is
 SECTIONS = ("Crash safety", "Concurrency", "Hostile input", "Property tests and fuzzing", "Security")
 
 
@@ -48,9 +50,17 @@ def _cell(text: object) -> str:
 
 
 def write() -> None:
-    """Merges this session's rows into the stored ones and rewrites the table (only if any were recorded)."""
+    """Merges this session's rows into the stored ones and rewrites the table (only if any were
+    recorded). Under pytest-xdist each worker merges its own rows, one worker at a time."""
     if not _rows:
         return
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _merge()
+
+
+def _merge() -> None:
     stored = {}
     base = JSON if JSON.exists() else COMMITTED
     if base.exists():

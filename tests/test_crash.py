@@ -33,14 +33,14 @@ from flows.files import read_original
 from rtr.form.periods import Period
 from sample.synthetic import make_sample
 from tests import reliability
-from tests.test_documents import doc_text
-from tests.test_flows import write_config
-from tests.test_intake import receipt_text
+from tests.flows.test_documents import doc_text
+from tests.flows.test_flows import write_config
+from tests.flows.test_intake import receipt_text
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.slow, pytest.mark.prefect]
 
-FIRMS = 1500
+FIRMS = 600  # enough for every phase to last long enough for a kill to land in it
 CITIES = ("广州市", "深圳市", "佛山市", "东莞市")
 SEED = 20261121
 ROUNDS, KILLS_PER_ROUND = 2, 10
@@ -173,7 +173,7 @@ def world(tmp_path_factory, schema) -> World:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(f.data)
     # the steps as a typed command runs them (no Prefect server), each announcing itself on stderr;
-    # the flows are a thin wrapper over the same steps (tests/test_flows.py)
+    # the flows are a thin wrapper over the same steps (tests/flows/test_flows.py)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
         "RTR_LOG_LEVEL": "INFO",
         "PREFECT_PROFILES_PATH": str(base / "no-prefect-profile.toml"),

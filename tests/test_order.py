@@ -81,7 +81,12 @@ def runs(tmp_path_factory, schema):
     put("reverse order", current | earlier)
     with pytest.MonkeyPatch.context() as mp:
         listed = flows.listing.list_inbox
-        mp.setattr(flows.listing, "list_inbox", lambda inbox: list(reversed(listed(inbox))))
+
+        def reversed_listing(inbox, seen):
+            fresh, known = listed(inbox, seen)
+            return list(reversed(fresh)), known
+
+        mp.setattr(flows.listing, "list_inbox", reversed_listing)
         got["reverse order"] = _report(setup_for("reverse order"), tmp / "reverse order")
 
     for name, first, second in (("history first", earlier, current), ("current first", current, earlier)):

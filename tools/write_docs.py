@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/write_docs.py      (or: make docs)
 
-tests/test_docs.py fails when the committed files differ from what this writes.
+tests/rtr/test_docs.py fails when the committed files differ from what this writes.
 """
 
 from __future__ import annotations

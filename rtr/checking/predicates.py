@@ -6,7 +6,7 @@ unreadable, or read). A *return predicate* looks at a whole return's values, rea
 attributes named by their form.toml key (`v.members`), and at the thresholds. Each gives `Hit`s:
 the field the finding points at, which of the rule's messages, and the values its template needs.
 Severity and wording are the catalogue's. Adding a rule is an entry in rules.toml and one
-predicate here; tests/test_catalogue.py checks that each predicate reads exactly its entry's fields.
+predicate here; tests/rtr/checking/test_catalogue.py checks that each predicate reads exactly its entry's fields.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(
@@ -289,7 +289,7 @@ def test_status_prints_the_progress_workbook_the_intake_wrote(tmp_path, config, 
 
 def test_a_prefect_server_that_is_not_there_ends_the_run_at_once_on_one_line(tmp_path, config):
     """Prefect's client would retry each call for a minute; the run stops within seconds and says
-    what to do. A server that goes away mid-run: tests/test_server_watch.py."""
+    what to do. A server that goes away mid-run: tests/flows/test_server_watch.py."""
     (tmp_path / "inbox").mkdir()
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))

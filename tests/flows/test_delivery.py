@@ -22,7 +22,7 @@ from sample.synthetic import make_sample
 from tests import reliability
 from tests.helpers import drop, in_folder, run_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CITIES = ("广州市", "深圳市", "佛山市")
 P = Period(2024, 1)
 

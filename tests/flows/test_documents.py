@@ -8,7 +8,7 @@ with two earlier half-years of other firms (counts not compared) and a hostile n
 45-firm case of tests/report_cases.py (a roster, returns sent back, the same firms a year before,
 one city whose only return was sent back).
 
-Regenerate the golden texts on purpose only: UPDATE_GOLDEN=1 pytest tests/test_documents.py
+Regenerate the golden texts on purpose only: UPDATE_GOLDEN=1 pytest tests/flows/test_documents.py
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ from tests.conftest import clean_values, form_bytes
 from tests.helpers import drop, in_folder, run_report
 from tests.report_cases import OFFICE_CITIES, case_setup, office_case, run_case
 
-ROOT = Path(__file__).resolve().parents[1]
-GOLDEN = Path(__file__).parent / "golden"
+ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 HOSTILE = "信达&合诚<联合>律师事务所"
 PROVINCE_DOC = "2024年上半年全省律师行业党建工作情况报告.docx"
 ZERO = re.compile(r"(?<![\d.,])0(家|份|项|人|个)")

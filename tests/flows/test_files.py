@@ -19,7 +19,7 @@ from flows.files import (
 )
 from tests import reliability
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def dead_pid() -> int:
@@ -147,7 +147,8 @@ def test_the_inbox_is_listed_folder_by_folder_links_listed_never_followed(tmp_pa
     os.mkfifo(inbox / "pipe.xlsx")  # neither a file nor a link: not listed
     odd = os.fsdecode(b"\xb9\xe3\xd6\xdd.xlsx")  # GBK bytes, not UTF-8
     (inbox / odd).write_bytes(b"g")
-    listed = list_inbox(inbox)
+    listed, known = list_inbox(inbox)
+    assert known == 0
     # each folder's files and links by name, then its folders by name
     assert [f.rel for f in listed] == [
         "a.xlsx",
@@ -163,3 +164,8 @@ def test_the_inbox_is_listed_folder_by_folder_links_listed_never_followed(tmp_pa
     assert by_rel["link.xlsx"].symlink and by_rel["广州市/link-to-folder"].symlink
     assert by_rel["\ufffd\ufffd\ufffd\ufffd.xlsx"].raw == b"\xb9\xe3\xd6\xdd.xlsx"
     assert os.path.samefile(by_rel["广州市/天河区/y.xls"].path, inbox / "广州市/天河区/y.xls")
+    # what the ledger has seen (by key, size and mtime) is counted, not listed; a changed size is listed again
+    seen = {(f.key, f.size, f.mtime) for f in listed if f.rel != "广州市/x.xlsx"}
+    (inbox / "a.xlsx").write_bytes(b"aa")
+    again, known = list_inbox(inbox, seen)
+    assert [f.rel for f in again] == ["a.xlsx", "广州市/x.xlsx"] and known == len(listed) - 2

@@ -16,10 +16,10 @@ from rtr.form.periods import Period
 from rtr.reading.roster import RosterFirm
 from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
+from tests.flows.test_delivery import Server
 from tests.helpers import drop, in_folder, run_intake
-from tests.test_delivery import Server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 P = Period(2024, 1)
 
 

@@ -10,8 +10,8 @@ import pytest
 from rtr.config import GUANGDONG
 from rtr.form.periods import Period
 from sample.synthetic import make_sample
+from tests.flows.test_delivery import Server
 from tests.helpers import drop
-from tests.test_delivery import Server
 
 
 def write_config(

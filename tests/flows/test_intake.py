@@ -24,7 +24,7 @@ from tests import reliability
 from tests.conftest import clean_values, form_bytes, valid_uscc
 from tests.helpers import OLD, drop, in_folder, run_intake, run_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def test_worker_processes_read_as_here_without_prefect(setup, tmp_path, schema):
     drop(tmp_path / "inbox", "广州市/好律所.xlsx", form_bytes(schema, clean_values() | {"members": 40}))
     drop(tmp_path / "inbox", "坏文件.xlsx", b"")
     drop(tmp_path / "inbox", "说明.docx", b"not a sheet")
-    batch = list_inbox(tmp_path / "inbox")
+    batch, _ = list_inbox(tmp_path / "inbox")
     ctx = replace(setup, today=date(2026, 1, 15)).rule_context()
     here = read_files(batch, ctx, setup.config.limits, tmp_path / "originals")
     reader = ProcessReader(1, Bounds(2**31, 60))
@@ -149,6 +149,36 @@ def test_intake_hides_its_long_lived_objects_from_the_collector_until_it_ends(se
     assert result.accepted == 3 and result.receipts == 3
     assert len(frozen) == 3 and min(frozen) > 1000  # the listing and every module loaded so far
     assert gc.get_freeze_count() == 0  # given back: garbage cycles among them can be collected again
+
+
+def test_what_a_killed_intake_left_is_swept_by_the_next_and_an_unchanged_scan_walks_no_output(setup, tmp_path, schema):
+    from tests.flows.test_files import dead_pid
+
+    def plant() -> list[Path]:
+        left = [tmp_path / "回执" / "广州市" / f".tmp-{dead}-1-1.xlsx", tmp_path / "originals" / f".tmp-{dead}-1-2.zip"]
+        for p in left:
+            p.write_bytes(b"half")
+        return left
+
+    dead = dead_pid()
+    drop(tmp_path / "inbox", "广州市/a.xlsx", form_bytes(schema, clean_values()))
+    assert intake(setup, tmp_path).accepted == 1
+    mark = tmp_path / "originals" / ".intake-unfinished"
+    assert not mark.exists()  # an intake that ended removes its mark
+    left = plant()
+    assert intake(setup, tmp_path).new == 0 and all(
+        p.exists() for p in left
+    )  # nothing new: no walk of 回执 or the archive
+    mark.touch()  # as a killed intake leaves it
+    assert intake(setup, tmp_path).new == 0 and not any(p.exists() for p in left) and not mark.exists()
+    left = plant()
+    drop(
+        tmp_path / "inbox",
+        "广州市/b.xlsx",
+        form_bytes(schema, clean_values() | {"uscc": valid_uscc("31440000MD0999999")}),
+    )
+    # read with no worker lost (tests/flows/test_bounded.py counts those): nothing of this run's to sweep
+    assert intake(setup, tmp_path).new == 1 and all(p.exists() for p in left)
 
 
 def test_second_intake_changes_nothing(setup, tmp_path, schema):

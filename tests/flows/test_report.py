@@ -19,7 +19,7 @@ from sample.synthetic import make_sample
 from tests.conftest import clean_values, form_bytes, valid_uscc
 from tests.helpers import drop, in_folder, run_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from rtr.form.periods import Period
 from rtr.schedule import next_report_runs
 from tests import reliability
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_next_runs_are_10_january_and_10_july_0900_shanghai_with_their_periods():

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import clean_values, form_bytes, valid_uscc
-from tests.test_delivery import free_port
+from tests.flows.test_delivery import free_port
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -98,14 +98,14 @@ def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survive
         second = form_bytes(schema, clean_values() | {"uscc": valid_uscc("31440000MD0222222")})
         partial = inbox / "b.xlsx"
         partial.write_bytes(second[:200])
-        for _ in range(16):
+        for _ in range(16):  # 8 s of growth: at least one scan (every 6 s) sees it half-copied
             time.sleep(0.5)
             with partial.open("ab") as handle:
                 handle.write(b"\0")
             assert not (tmp_path / "回执/b_回执.xlsx").exists()
         partial.write_bytes(second)
         wait_for(lambda: (tmp_path / "回执/b_回执.xlsx").exists(), 150, "the second receipt")
-        time.sleep(8)  # more scans pass: nothing is read twice
+        time.sleep(7)  # at least one more scan (every 6 s) passes: nothing is read twice
     finally:
         stop(serve)
     # stopped: the schedules stay active, and a scan that falls due meanwhile runs when serve is back
@@ -114,7 +114,7 @@ def test_served_scan_takes_each_file_once_waits_for_half_copied_ones_and_survive
         deployment = json.load(urllib.request.urlopen(f"{api}/deployments/name/{name}", timeout=10))
         assert deployment["paused"] is False and all(s["active"] for s in deployment["schedules"])
     (inbox / "c.xlsx").write_bytes(form_bytes(schema, clean_values() | {"uscc": valid_uscc("31440000MD0333333")}))
-    time.sleep(10)
+    time.sleep(7)  # a scan (every 6 s) falls due while serve is stopped
     assert not (tmp_path / "回执/c_回执.xlsx").exists()
     serve = start_serve("serve-again.log")
     try:

@@ -1,4 +1,4 @@
-"""A flow run whose Prefect server goes away stops at its next step (flows.pipeline.ServerWatch)."""
+"""A flow run whose Prefect server goes away stops at its next step (flows/server_watch.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from flows.pipeline import ServerGone, ServerWatch
+from flows.server_watch import ServerGone, ServerWatch
 
 
 class _Health(BaseHTTPRequestHandler):

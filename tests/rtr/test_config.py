@@ -7,7 +7,7 @@ import pytest
 from flows.setup import read_config
 from rtr.config import GUANGDONG, ConfigError, parse_config, with_overrides
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_shipped_config_has_the_defaults():

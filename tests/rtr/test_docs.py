@@ -8,7 +8,7 @@ from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.rules import Thresholds
 from rtr.docs import FORM_DOC, RULES_DOC, documents, form_markdown, rules_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("path", [FORM_DOC, RULES_DOC])

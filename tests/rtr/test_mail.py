@@ -39,10 +39,10 @@ from rtr.mail import (
 from rtr.reminders import plan_city_lists, plan_reminders
 from rtr.reporting.progress import build_progress
 from rtr.workbooks.receipts import ReceiptData, ReceiptReturn, build_receipt
-from tests.test_delivery import Server
-from tests.test_progress import CITIES, RETURNS, ROSTER
+from tests.flows.test_delivery import Server
+from tests.rtr.reporting.test_progress import CITIES, RETURNS, ROSTER
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 7, 5, 9, 30, tzinfo=SHANGHAI)
 P = Period(2024, 1)

@@ -10,7 +10,7 @@ from rtr.form.periods import Period
 from rtr.reading.roster import RosterFirm
 from rtr.reminders import NOTHING_RECEIVED, SENT_BACK, city_list_key, plan_city_lists, plan_reminders, reminder_key
 from rtr.reporting.progress import PeriodReturn, build_progress
-from tests.test_progress import CITIES, E06, RETURNS, ROSTER, ret
+from tests.rtr.reporting.test_progress import CITIES, E06, RETURNS, ROSTER, ret
 
 P = Period(2024, 1)
 WEEK_BEFORE = reminder_due(P, date(2024, 7, 3), Deadline())

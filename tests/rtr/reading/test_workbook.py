@@ -14,7 +14,7 @@ from rtr.reading.workbook import Limits, load_workbook
 from tests.conftest import clean_values, form_bytes
 from tests.hostile_corpus import _workbook, entity_bomb, reading_cases, rewrite, xlsb_bytes, zip_bomb
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")

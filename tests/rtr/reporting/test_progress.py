@@ -37,7 +37,7 @@ from rtr.workbooks.progress_workbook import build_missing_list, build_progress_w
 from sample.synthetic import make_sample
 from tests.helpers import OLD, drop, in_folder, run_intake
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 P = Period(2024, 1)
 CITIES = ("广州市", "深圳市")
 E06 = Finding("E06", "error", "「表」D16单元格：党员律师数大于执业律师数，请核实后修改", cell="D16")

@@ -28,9 +28,9 @@ from rtr.reporting.report_context import (
     unreported_and_sent_back,
     warning_counts,
 )
-from tests.test_metrics import firm
+from tests.rtr.reporting.test_metrics import firm
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 CITIES = ("甲市", "乙市")
 NOW = Period(2024, 1)
 ISSUE = Issue("中共某省律师行业委员会", date(2024, 7, 20), "办公室 020-1")

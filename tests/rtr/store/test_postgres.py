@@ -28,7 +28,7 @@ from rtr.store.tables import files, findings, returns
 from sample.synthetic import make_sample
 from tests.helpers import drop, in_folder, run_intake, run_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _unavailable(why: str):

@@ -7,7 +7,7 @@ import python_calamine as calamine
 from rtr.checking.rules import check_return
 from rtr.config import GUANGDONG
 from rtr.workbooks.formfill import form_filler
-from tests.conftest import clean_values, form_bytes, read_returns
+from tests.conftest import clean_values, openpyxl_form_bytes, read_returns
 
 
 def _cells(data: bytes) -> dict[str, list[list[object]]]:
@@ -19,7 +19,7 @@ def test_fill_reads_back_like_openpyxl(schema, ctx):
     values = clean_values() | {"firm_name": "A&B <律师> 事务所", "highlights": '=HYPERLINK("x")', "problems": None}
     remarks = {"lawyers": "本期有律师转所", "funds": "单位：万元 & 其他"}
     fast = form_filler(schema, GUANGDONG).fill(values, remarks)
-    slow = form_bytes(schema, values, remarks)
+    slow = openpyxl_form_bytes(schema, values, remarks)
     assert _cells(fast) == _cells(slow)
     (a,), (b,) = (
         (check_return(raw, ctx) for raw in read_returns(schema, fast)),

@@ -12,7 +12,7 @@ from rtr.checking.catalogue import CATALOGUE
 from rtr.checking.rules import Thresholds, check_return
 from rtr.config import GUANGDONG
 from rtr.workbooks.formgen import build_form, workbook_bytes
-from tests.conftest import as_cells, clean_values, form_bytes, read_returns
+from tests.conftest import as_cells, clean_values, openpyxl_form_bytes, read_returns
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +127,7 @@ def _soffice() -> str | None:
 def test_saved_by_libreoffice_reads_back_exactly(schema, ctx, tmp_path: Path, target):
     source = tmp_path / "in" / "form.xlsx"
     source.parent.mkdir()
-    source.write_bytes(form_bytes(schema, clean_values()))
+    source.write_bytes(openpyxl_form_bytes(schema, clean_values()))
     out = tmp_path / "out"
     subprocess.run(
         [
