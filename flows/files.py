@@ -74,9 +74,10 @@ _TEMP_NAME = re.compile(r"\.tmp-(\d+)-")  # the temporary names of write_atomic 
 STALE_AFTER_SECONDS = 24 * 3600
 
 
-def sweep_stale_temps(folder: Path) -> list[Path]:
+def sweep_stale_temps(folder: Path, kept: list[Path] | None = None) -> list[Path]:
     """Removes the temporary files a killed writer left below `folder` (`.tmp-PID-…`): those whose
-    process is gone, or older than a day (a reused PID). A live writer's files are left alone."""
+    process is gone, or older than a day (a reused PID). A live writer's files are left alone (and
+    added to `kept`): a killed process can still be there for a moment, dying or not yet reaped."""
     removed: list[Path] = []
     now = time.time()
     for root, _dirs, names in os.walk(folder):
@@ -86,6 +87,8 @@ def sweep_stale_temps(folder: Path) -> list[Path]:
             path = Path(root) / name
             try:
                 if _alive(int(match[1])) and now - path.lstat().st_mtime < STALE_AFTER_SECONDS:
+                    if kept is not None:
+                        kept.append(path)
                     continue
                 path.unlink()
             except FileNotFoundError:  # its writer renamed or removed it meanwhile

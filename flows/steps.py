@@ -25,7 +25,7 @@ from flows.bounded import Bounds
 from flows.listing import Listing, list_new
 from flows.readers import Reader, reader_for
 from flows.reading import ReadFile, batch_payload, batches, read_ahead
-from flows.receipts import sweep_leftovers, unfinished_marked, write_receipts
+from flows.receipts import UnfinishedMark, write_receipts
 from flows.setup import Setup
 from flows.status import write_progress
 from flows.storing import IntakeResult, rederive_for_roster, store_reads, tally
@@ -159,7 +159,7 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
     bounds = Bounds(int(cfg.worker_memory_mb * 2**20), cfg.seconds_per_file)
     reader = reader_for(cfg.runner.kind, cfg.runner.workers, bounds, cfg.runner.dask_address)
     try:
-        with store.intake_lock(), unfinished_marked(cfg.receipts, cfg.archive):
+        with store.intake_lock(), UnfinishedMark(cfg.receipts, cfg.archive) as unfinished:
             via.run(rederive_for_roster, setup.rule_context(), store)  # a roster given or changed: every W10 anew
             listing = via.run(list_inbox, setup, store)
             result.seen, result.waiting = listing.seen, listing.waiting
@@ -186,7 +186,7 @@ def intake(setup: Setup, store: Store, via: Via, *, progress: Callable[[int, int
                     if progress:
                         progress(done, len(listing.todo))
             if reader.may_have_left_temporaries:  # workers of this run that died (on Dask: not known here)
-                sweep_leftovers(cfg.receipts, cfg.archive)
+                unfinished.sweep()
             result.receipts += via.run(write_due_receipts, setup, store)
             via.run(tally, store, run.new_ids, result)
             run.progress = via.run(write_progress, setup, store, run.new_ids)

@@ -44,7 +44,9 @@ def test_sweep_removes_only_what_dead_writers_left(tmp_path):
     old = tmp_path / f".tmp-{live}-1-1.xlsx"  # a live PID but a day old: a reused PID, not a writer
     old.write_bytes(b"x")
     os.utime(old, (time.time() - STALE_AFTER_SECONDS - 60,) * 2)
-    assert sorted(sweep_stale_temps(tmp_path)) == sorted([*left, old])
+    still: list[Path] = []
+    assert sorted(sweep_stale_temps(tmp_path, still)) == sorted([*left, old])
+    assert still == [tmp_path / f".tmp-{live}-140-4.json"]  # what a live writer may still be writing
     assert all(p.exists() for p in kept) and not any(p.exists() for p in left)
     assert sweep_stale_temps(tmp_path / "missing") == []
 

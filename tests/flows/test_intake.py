@@ -171,6 +171,14 @@ def test_what_a_killed_intake_left_is_swept_by_the_next_and_an_unchanged_scan_wa
     )  # nothing new: no walk of 回执 or the archive
     mark.touch()  # as a killed intake leaves it
     assert intake(setup, tmp_path).new == 0 and not any(p.exists() for p in left) and not mark.exists()
+    # a killed intake's worker that is still there (dying, not yet reaped) when the next intake
+    # starts: its file is left, and so is the mark, until a sweep finds the writer gone
+    dying = tmp_path / "originals" / f".tmp-{os.getpid()}-1-3.zip"
+    dying.write_bytes(b"half")
+    mark.touch()
+    assert intake(setup, tmp_path).new == 0 and dying.exists() and mark.exists()
+    dying.rename(gone := dying.with_name(f".tmp-{dead}-1-3.zip"))
+    assert intake(setup, tmp_path).new == 0 and not gone.exists() and not mark.exists()
     left = plant()
     drop(
         tmp_path / "inbox",
