@@ -14,14 +14,11 @@ import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import TYPE_CHECKING
 
+from rtr.checking.context import Thresholds
 from rtr.checking.findings import ERROR, FILE, SUPERSEDED, WARNING
 from rtr.form.groups import JOINT, NONE, OWN
 from rtr.form.schema import FormSchema
-
-if TYPE_CHECKING:
-    from rtr.checking.rules import Thresholds
 
 SEVERITIES = (FILE, ERROR, WARNING, SUPERSEDED)
 DEFAULT_MESSAGE = "message"

@@ -16,9 +16,10 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from rtr.checking.catalogue import DEFAULT_MESSAGE
+from rtr.checking.context import RuleContext, Thresholds
 from rtr.form.groups import JOINT, NONE, OWN
 from rtr.form.periods import Period, latest_ended
 from rtr.form.schema import Field
@@ -26,9 +27,6 @@ from rtr.form.textnorm import cell_text
 from rtr.form.uscc import uscc_problem
 from rtr.reading.emails import is_address
 from rtr.reading.layouts import RawCell
-
-if TYPE_CHECKING:
-    from rtr.checking.rules import RuleContext, Thresholds
 
 LAW_FIRM_USCC_PREFIX = "31"  # 律师事务所's register code (W05)
 _MOBILE = re.compile(r"^(?:\+?86-?)?1[3-9]\d{9}$")
@@ -80,7 +78,7 @@ class FieldCheck(NamedTuple):
     predicate: Callable[[FieldRead, RuleContext], Hit | None]
 
 
-ReturnPredicate = Callable[[Values, "Thresholds"], Iterable[Hit]]
+ReturnPredicate = Callable[[Values, Thresholds], Iterable[Hit]]
 FIELD_PREDICATES: dict[str, FieldCheck] = {}
 RETURN_PREDICATES: dict[str, ReturnPredicate] = {}
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from rtr.checking.catalogue import CATALOGUE, Rule
+from rtr.checking.context import RuleContext, Thresholds
 from rtr.checking.findings import ERROR, WARNING, Finding, where
 from rtr.checking.predicates import (
     BLANK,
@@ -40,26 +41,6 @@ HISTORY_FIELDS = CATALOGUE[HISTORY_RULE].fields  # what W08 compares with the pr
 # return, the roster): re-derived from the store whenever that changes, whatever order files came in
 DERIVED_RULES = (HISTORY_RULE, ROSTER_RULE)
 DERIVED_FIELDS = tuple(dict.fromkeys((*HISTORY_FIELDS, *CATALOGUE[ROSTER_RULE].fields)))
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    own_org_min_full_members: int = 3  # E08, W01
-    min_member_meetings: int = 2  # W07
-    min_party_lectures: int = 2
-    min_theme_days: int = 6
-    history_change_ratio: float = 0.5  # W08
-    history_min_base: int = 5
-    max_text_chars: int = 2000  # W11
-
-
-@dataclass(frozen=True)
-class RuleContext:
-    schema: FormSchema
-    cities: dict[str, str]  # match key → configured city name (see values.city_index)
-    today: date
-    thresholds: Thresholds = Thresholds()
-    roster: frozenset[str] | None = None  # USCCs of the 名录, when configured
 
 
 @dataclass(slots=True)
