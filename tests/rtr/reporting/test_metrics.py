@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from rtr.reading.roster import RosterFirm
 from rtr.reporting.metrics import (
+    ACTIVITY_SUMS,
     COUNT_KEYS,
     RATES,
     SUBMISSION_KEYS,
@@ -49,31 +50,7 @@ def firm(uscc, city, lawyers, members, full, org, **kw):
         funds_in_budget=False,
         appraisal=False,
     )
-    base.update(
-        {
-            k: 0
-            for k in (
-                "member_meetings",
-                "committee_meetings",
-                "group_meetings",
-                "party_lectures",
-                "theme_days",
-                "training",
-                "legal_aid",
-                "legal_aid_by_members",
-                "pro_bono",
-                "consultations",
-                "village_advisers",
-                "enterprise_checkups",
-                "gov_advisers",
-                "petitions",
-                "lectures",
-                "cases",
-                "complaints",
-                "sanctions",
-            )
-        }
-    )
+    base.update(dict.fromkeys(ACTIVITY_SUMS, 0))
     base.update(revenue=0.0, funds=0.0)
     base.update(kw)
     return base
